@@ -1,0 +1,49 @@
+"""Entry point of `unipose-bench`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from benchmark import __version__
+from benchmark.errors import BenchmarkError
+
+# name -> (module, one-line help). Only commands that work are listed here.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "show": ("benchmark.cli.show", "render poses to PNG (3D skeleton views; a grid for many poses)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="unipose-bench",
+        description="Benchmark suite for the seven UniPose pose <-> language tasks.",
+    )
+    parser.add_argument("--version", action="version", version=f"unipose-bench {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        cmd = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip(),
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args._run(args) or 0)
+    except BenchmarkError as exc:
+        # Our own errors already say what to fix: no traceback.
+        print(f"unipose-bench {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
