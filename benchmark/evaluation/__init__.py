@@ -1,0 +1,1 @@
+"""Running adapters on tasks: response cache, response validation, the evaluation loop and its results."""

@@ -1,0 +1,1 @@
+"""Pictures a person can open: pose skeleton views (PNG)."""
