@@ -1,7 +1,8 @@
 """AMASS sequences ("SMPL+H G" npz files) and single frames from them.
 
 An AMASS npz holds `poses` (N, 156) = 52 joints x axis-angle (root, 21 body joints, 2 x 15 finger joints), `trans`
-(N, 3), `betas` (16,), the frame rate as `mocap_framerate` (older releases) or `mocap_frame_rate`, and `gender`.
+(N, 3), `betas` (16,), the frame rate as `mocap_framerate` (older releases) or `mocap_frame_rate`, and `gender`
+(a 0-d string array; object and bytes variants are read too).
 PoseScript ignores `trans` and `betas` and zeroes the heading of the root (`benchmark.body.frames`).
 """
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from benchmark.body.frames import normalize_pose_heading
 from benchmark.errors import InputError
+from datasets_build.sources.files import NpzFile
 
 # AMASS renamed some sub-datasets after PoseScript was built; PoseScript's files use the old names.
 RENAMED_SUBSETS = {
@@ -41,40 +43,53 @@ class AmassSequence:
         return len(self.poses)
 
 
+AMASS_HINT = ("download the 'SMPL+H G' archives from https://amass.is.tue.mpg.de and unpack them under one folder; "
+              "pass that folder as the AMASS root")
+FRAMERATE_KEYS = ("mocap_framerate", "mocap_frame_rate")  # older releases / newer releases
+
+
 def read_amass_sequence(path: str | Path) -> AmassSequence:
+    """Read one AMASS 'SMPL+H G' npz (see the module docstring); validates shapes and values."""
     path = Path(path)
     if not path.is_file():
-        raise InputError("AMASS file not found", file=str(path),
-                         hint="download the 'SMPL+H G' archives from https://amass.is.tue.mpg.de and unpack them "
-                              "under one folder; pass that folder as the AMASS root")
-    try:
-        data = np.load(path, allow_pickle=False)
-    except Exception as exc:  # noqa: BLE001 - numpy raises many kinds for corrupt files
-        raise InputError(f"not a readable npz file ({exc})", file=str(path)) from exc
-    with data:
-        keys = set(data.files)
-        if "poses" not in keys:
-            raise InputError(f"missing key; the file has {sorted(keys)}", file=str(path), field="poses",
-                             hint="AMASS 'SMPL+H G' npz files hold poses (N, 156)")
-        poses = np.asarray(data["poses"])
+        raise InputError("AMASS file not found", file=str(path), hint=AMASS_HINT)
+    with NpzFile(path, hint="AMASS 'SMPL+H G' npz files hold poses (N, 156), trans, betas, gender and the frame "
+                            "rate") as data:
+        if not data.has("poses"):
+            raise data.missing("poses")
+        poses = data.array("poses")
         if poses.ndim != 2 or poses.shape[1] != 156:
             raise InputError(f"shape {list(poses.shape)} is not [N, 156]", file=str(path), field="poses",
                              hint="52 SMPL-H joints x 3 axis-angle values per frame")
+        if not np.issubdtype(poses.dtype, np.floating):
+            raise InputError(f"dtype {poses.dtype} is not floating point", file=str(path), field="poses")
         if not np.isfinite(poses).all():
             row = int(np.flatnonzero(~np.isfinite(poses).all(1))[0])
             raise InputError("contains NaN or infinite values", file=str(path), row=row, field="poses")
-        fps_key = "mocap_framerate" if "mocap_framerate" in keys else "mocap_frame_rate"
-        if fps_key not in keys:
+        fps_key = next((k for k in FRAMERATE_KEYS if data.has(k)), None)
+        if fps_key is None:
             raise InputError("missing frame rate (neither 'mocap_framerate' nor 'mocap_frame_rate')",
                              file=str(path), field="mocap_framerate")
-        trans = np.asarray(data["trans"], dtype=np.float32) if "trans" in keys else np.zeros((len(poses), 3),
-                                                                                              np.float32)
-        betas = np.asarray(data["betas"], dtype=np.float32) if "betas" in keys else np.zeros(16, np.float32)
-        gender = str(np.asarray(data["gender"]).item()) if "gender" in keys else "neutral"
-        if gender.startswith("b'"):
-            gender = gender[2:-1]
-        return AmassSequence(path, poses.reshape(-1, 52, 3).astype(np.float32), trans, betas,
-                             float(np.asarray(data[fps_key]).item()), gender)
+        fps = data.array(fps_key)
+        if fps.size != 1 or not np.issubdtype(fps.dtype, np.number) or not float(fps.reshape(())) > 0:
+            raise InputError(f"frame rate {fps!r} is not one positive number", file=str(path), field=fps_key)
+        n = len(poses)
+        trans = data.array("trans") if data.has("trans") else np.zeros((n, 3), np.float32)
+        if trans.shape != (n, 3):
+            raise InputError(f"shape {list(trans.shape)} is not [{n}, 3] (one translation per pose)",
+                             file=str(path), field="trans")
+        betas = data.array("betas").reshape(-1) if data.has("betas") else np.zeros(16, np.float32)
+        gender = "neutral"
+        if data.has("gender"):
+            value = data.array("gender").reshape(-1)
+            if value.size != 1:
+                raise InputError(f"expected one gender string, got {value.size} values", file=str(path),
+                                 field="gender")
+            gender = value[0].decode() if isinstance(value[0], bytes) else str(value[0])
+            if gender.startswith("b'"):  # a bytes repr saved as text by some conversions
+                gender = gender[2:-1]
+        return AmassSequence(path, poses.reshape(-1, 52, 3).astype(np.float32), trans.astype(np.float32),
+                             betas.astype(np.float32), float(fps.reshape(())), gender)
 
 
 def resolve_amass_path(amass_root: str | Path, relpath: str) -> Path:

@@ -7,7 +7,6 @@ heading-normalised as PoseScript does.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +14,9 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from datasets_build.sources.amass import amass_frames, read_amass_sequence, resolve_amass_path
 from benchmark.errors import InputError
+from datasets_build.sources.amass import amass_frames, read_amass_sequence, resolve_amass_path
+from datasets_build.sources.files import read_json  # noqa: F401 - re-exported: part of this module's API
 
 POSE_INFO_FILE = "ids_2_dataset_sequence_and_frame_index_100k.json"
 
@@ -26,17 +26,6 @@ class PoseSource:
     dataset: str
     relpath: str
     frame: int
-
-
-def read_json(path: str | Path):
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("file not found", file=str(path))
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", file=str(path)) from exc
 
 
 def read_pose_info(path: str | Path) -> dict[int, PoseSource]:
