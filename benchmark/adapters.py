@@ -93,3 +93,20 @@ def load_adapter(spec: str, **defaults) -> ModelAdapter:
         if unknown:
             raise ValueError(f"adapter '{name}' does not take {sorted(unknown)}; it takes {sorted(accepted)}")
     return factory(**merged)
+
+
+# The adapters the suite ships: lazy, so listing them imports no model code.
+for _name, _target, _help in (
+    ("random", "models.baselines.random_baseline:RandomAdapter",
+     "floor: a random training caption / instruction / pose (all seven tasks)"),
+    ("mean_pose", "models.baselines.mean_pose:MeanPoseAdapter",
+     "floor: the mean training pose (text_to_pose, pose_estimation, pose_edit)"),
+    ("nearest_neighbour", "models.baselines.nearest:NearestNeighbourAdapter",
+     "nearest training item through the retrieval evaluators (poses, pairs, texts) or image thumbnails"),
+    ("copy_source", "models.baselines.copy_source:CopySourceAdapter", "pose_edit: return pose A unchanged"),
+    ("auto_captioner", "models.baselines.auto_captioner:AutoCaptionerAdapter",
+     "reference: the automatic captioning pipelines run on the ground-truth poses (pose_to_text, pose_diff)"),
+    ("predictions_file", "models.predictions_file:PredictionsFileAdapter",
+     "scores a JSONL / parquet file of predictions keyed by task and row id (third-party submissions)"),
+):
+    ADAPTERS.register(_name, _target, help=_help)

@@ -1,0 +1,106 @@
+"""The evaluation loop: adapter x tasks -> cached responses -> scores -> result files.
+
+Order of work, so that failures come early and nothing is lost:
+1. every task is checked against the adapter's supported tasks before any data is loaded;
+2. per task: load the split, build requests, look them up in the response cache;
+3. the misses go to the adapter in batches; each batch is validated and committed to the cache at once (a killed
+   run resumes from there);
+4. the task scores the whole split; the result JSON and per-sample JSONL are written atomically.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from benchmark.adapters import ModelAdapter
+from benchmark.errors import BenchmarkError
+from benchmark.evaluation.cache import ResponseCache
+from benchmark.evaluation.results import (AdapterInfo, DatasetInfo, TaskResult, environment, result_path,
+                                          write_jsonl_atomic)
+from benchmark.evaluation.validate import InvalidResponse, validate_response
+from benchmark.tasks.base import Task
+
+
+class UnsupportedTask(BenchmarkError):
+    pass
+
+
+def check_support(adapter: ModelAdapter, tasks: Sequence[Task]) -> None:
+    unsupported = [t.name for t in tasks if not adapter.meta.supports(t.spec.task_id)]
+    if unsupported:
+        raise UnsupportedTask(f"adapter {adapter.meta.name} does not support {', '.join(unsupported)} (it supports "
+                              f"{', '.join(adapter.meta.tasks) or 'nothing'}); nothing was loaded or run")
+
+
+def collect_responses(adapter: ModelAdapter, requests: Sequence, cache: ResponseCache, *, joint_sets=(),
+                      batch_size: int | None = None, progress: bool = True, desc: str = "") -> tuple[list, int]:
+    """Responses aligned with `requests` (cache first, then the adapter for the misses); returns (responses,
+    number served from the cache)."""
+    meta = adapter.meta
+    if not getattr(adapter, "cacheable", True):
+        # answered by row id (e.g. a predictions file): no content-addressed caching
+        answers = []
+        for start in range(0, len(requests), batch_size or adapter.batch_size):
+            batch = list(requests[start:start + (batch_size or adapter.batch_size)])
+            answers += adapter.answer(batch[0].kind, batch)
+        for request, answer in zip(requests, answers):
+            validate_response(request, answer, meta.name, joint_sets)
+        return answers, 0
+    by_hash = {r.request_hash: r for r in requests}
+    cached = cache.get_many(meta.name, meta.revision, by_hash)
+    misses = [r for h, r in by_hash.items() if h not in cached]
+    batch_size = batch_size or adapter.batch_size
+    with tqdm(total=len(misses), desc=desc or meta.name, unit="req", disable=not progress or not misses) as bar:
+        for start in range(0, len(misses), batch_size):
+            batch = misses[start:start + batch_size]
+            answers = adapter.answer(batch[0].kind, batch)
+            if len(answers) != len(batch):
+                raise InvalidResponse(f"adapter returned {len(answers)} responses for {len(batch)} requests",
+                                      file=f"adapter {meta.name}")
+            for request, answer in zip(batch, answers):
+                validate_response(request, answer, meta.name, joint_sets)
+            cache.put_many(meta.name, meta.revision, batch[0].kind,
+                           [(r.request_hash, a) for r, a in zip(batch, answers)])
+            cached.update((r.request_hash, a) for r, a in zip(batch, answers))
+            bar.update(len(batch))
+    n_cached = len(by_hash) - len(misses)
+    return [cached[r.request_hash] for r in requests], n_cached
+
+
+def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Path, cache: ResponseCache, *,
+             limit: int | None = None, split: str | None = None, batch_size: int | None = None,
+             progress: bool = True) -> list[TaskResult]:
+    check_support(adapter, tasks)
+    results = []
+    for task in tasks:
+        start = time.perf_counter()
+        ds, fingerprint, n_rows = task.load(limit, split)
+        requests = task.requests(ds)
+        responses, n_cached = collect_responses(adapter, requests, cache, joint_sets=task.accepted_joint_sets,
+                                                batch_size=batch_size, progress=progress,
+                                                desc=f"{adapter.meta.name} | {task.name}")
+        scored = task.score(ds, responses)
+        spec = task.spec
+        meta = adapter.meta
+        result = TaskResult(
+            task=spec.name, task_id=spec.task_id, task_version=spec.version,
+            dataset=DatasetInfo(repo=spec.dataset.repo, config=spec.dataset.config, split=split or spec.dataset.split,
+                                revision=spec.dataset.revision, fingerprint=fingerprint, n_rows=n_rows,
+                                n_evaluated=len(ds)),
+            evaluators=scored.evaluators,
+            adapter=AdapterInfo(name=meta.name, revision=meta.revision, reference=meta.reference,
+                                args={k: str(v) for k, v in meta.args.items()}, license=meta.license,
+                                n_parameters=meta.n_parameters, training_data=meta.training_data),
+            scores=scored.scores, main_metric=spec.main_metric, seed=task.context.seed, limit=limit,
+            n_requests=len(requests), n_cached=n_cached, runtime_s=round(time.perf_counter() - start, 3),
+            environment=environment(),
+        )
+        path = result_path(output_dir, meta.name, meta.revision, spec.name)
+        write_jsonl_atomic(path.with_suffix(".samples.jsonl"), scored.samples)
+        result.to_disk(path)
+        results.append(result)
+    return results

@@ -1,0 +1,133 @@
+"""The three pose-output tasks: text_to_pose, pose_estimation, pose_edit.
+
+* text_to_pose: a pose from a description. Scores (UniPose Table 3): R^T2P / R^P2T top-k, the rank of the
+  generated pose among all generated poses for the ground-truth text and back, through the frozen pose-text
+  evaluator; R-precision; MPJPE / PA-MPJPE against the ground-truth pose under the task's joint protocol; FID
+  between the evaluator's features of ground-truth and generated poses.
+* pose_estimation: a pose (or joints of an accepted joint set) from an image; MPJPE / PA-MPJPE under the dataset's
+  protocol (skeleton-22 in the embedded world; HMR2 14 joints for 3DPW and Human3.6M-P2; Human3.6M 17 joints with
+  per-action averaging for joint lifters).
+* pose_edit: pose B from pose A and an instruction. MPJPE / PA-MPJPE and FID against B (PoseFix: the PoseScript
+  pose encoder's features), and recall of the instruction against (A, generated B) through the pair-text evaluator.
+
+The first sample of each response is scored (n_samples = 1 in every shipped spec).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from benchmark.requests import PoseRequest
+from benchmark.tasks.base import Task, TaskScores
+from benchmark.tasks.common import load_evaluator, pose_column, reference_texts
+from benchmark.tasks.scoring import fid_score, pose_error_scores, recall_scores, records, retrieval_scores
+from benchmark.tasks.templates import fill, pick_template
+
+
+def sample_seed(seed: int, row_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{seed}:{row_id}".encode()).digest()[:4], "big")
+
+
+def first_samples(responses) -> np.ndarray:
+    return np.stack([r.poses[0] for r in responses]).astype(np.float32)
+
+
+class _PoseTask(Task):
+    def joint_protocol(self):
+        from benchmark.metrics.joint_protocols import get_joint_protocol
+
+        name = self.spec.joint_protocol
+        if name == "smplh-52-jtr":
+            return get_joint_protocol(name, model_dir=self.context.body_models_dir)
+        if name == "hmr2-14":
+            return get_joint_protocol(name, model_dir=self.context.body_models_dir,
+                                      use_hips=self.spec.dataset.config.endswith("h36m"))
+        return get_joint_protocol(name)
+
+    def _request(self, row_id: str, inputs: dict, caption: str | None = None) -> PoseRequest:
+        spec, ctx = self.spec, self.context
+        template = pick_template(spec.task_id, row_id, ctx.seed, spec.template_set)
+        return PoseRequest(spec.name, row_id, inputs, fill(template, caption), n_samples=spec.n_samples,
+                           seed=sample_seed(ctx.seed, row_id))
+
+
+class TextToPoseTask(_PoseTask):
+    def query_texts(self, ds) -> list[str]:
+        """The description each row is generated from: its first reference text (PoseScript evaluates H2 on
+        caption index 0)."""
+        return [texts[0] for texts in reference_texts(ds, self.spec.text_references)]
+
+    def requests(self, ds):
+        return [self._request(row_id, {"text": text}, text) for row_id, text in zip(ds["id"], self.query_texts(ds))]
+
+    def score(self, ds, responses):
+        ctx = self.context
+        generated, truth = first_samples(responses), pose_column(ds, "pose")
+        texts = self.query_texts(ds)
+        evaluator, info = load_evaluator(self.evaluator_dir("pose-text"), "pose-text")
+        gen_emb, text_emb = evaluator.encode_poses(generated), evaluator.encode_texts(texts)
+        scores, per_item = recall_scores(gen_emb, text_emb, ks=(1, 5, 10, 20), seed=ctx.seed,
+                                         resamples=ctx.bootstrap_resamples)
+        rp, rp_items = retrieval_scores(text_emb, gen_emb, seed=ctx.seed, resamples=ctx.bootstrap_resamples,
+                                        recall_ks=())
+        scores.update({k: v for k, v in rp.items() if k.startswith("r_precision")})
+        per_item["r_precision_mean_rank"] = rp_items.get("r_precision_mean_rank", np.full(len(texts), np.nan))
+        errors, error_items = pose_error_scores(self.joint_protocol(), generated, truth, seed=ctx.seed,
+                                                resamples=ctx.bootstrap_resamples)
+        scores.update(errors)
+        per_item.update(error_items)
+        scores["fid"] = fid_score(evaluator.encode_poses(truth), gen_emb)
+        return TaskScores(scores, records(list(ds["id"]), per_item, {"text": texts}), [info])
+
+
+class PoseEstimationTask(_PoseTask):
+    @property
+    def accepted_joint_sets(self) -> tuple[str, ...]:
+        return ("h36m-17",) if self.spec.joint_protocol == "h36m-17" else ()
+
+    def requests(self, ds):
+        return [self._request(row_id, {"image": image}) for row_id, image in zip(ds["id"], ds["image"])]
+
+    def score(self, ds, responses):
+        ctx = self.context
+        protocol = self.joint_protocol()
+        if self.spec.joint_protocol in ("hmr2-14", "h36m-17"):
+            truth = [np.asarray(j, dtype=np.float32) for j in ds.with_format("numpy")["joints_3d"]]
+            truth = np.stack(truth)
+        else:
+            truth = pose_column(ds, "pose")
+        if responses and responses[0].poses is None:
+            pred = np.stack([r.joints[0] for r in responses]).astype(np.float32)
+        else:
+            pred = first_samples(responses)
+        actions = list(ds["action"]) if protocol.requires_actions else None
+        scores, per_item = pose_error_scores(protocol, pred, truth, seed=ctx.seed, resamples=ctx.bootstrap_resamples,
+                                             actions=actions)
+        return TaskScores(scores, records(list(ds["id"]), per_item), [])
+
+
+class PoseEditTask(_PoseTask):
+    def instructions(self, ds) -> list[str]:
+        return [texts[0] for texts in reference_texts(ds, self.spec.text_references)]
+
+    def requests(self, ds):
+        poses_a = pose_column(ds, "pose_a")
+        return [self._request(row_id, {"pose": pose_a, "text": text}, text)
+                for row_id, pose_a, text in zip(ds["id"], poses_a, self.instructions(ds))]
+
+    def score(self, ds, responses):
+        ctx = self.context
+        generated, pose_a, pose_b = first_samples(responses), pose_column(ds, "pose_a"), pose_column(ds, "pose_b")
+        scores, per_item = pose_error_scores(self.joint_protocol(), generated, pose_b, seed=ctx.seed,
+                                             resamples=ctx.bootstrap_resamples)
+        pose_eval, pose_info = load_evaluator(self.evaluator_dir("pose-text"), "pose-text")
+        scores["fid"] = fid_score(pose_eval.encode_poses(pose_b), pose_eval.encode_poses(generated))
+        pair_eval, pair_info = load_evaluator(self.evaluator_dir("pair-text"), "pair-text")
+        texts = self.instructions(ds)
+        rec, rec_items = recall_scores(pair_eval.encode_pairs(pose_a, generated), pair_eval.encode_texts(texts),
+                                       ks=(1, 5, 10), seed=ctx.seed, resamples=ctx.bootstrap_resamples)
+        scores.update(rec)
+        per_item.update(rec_items)
+        return TaskScores(scores, records(list(ds["id"]), per_item, {"instruction": texts}), [pose_info, pair_info])

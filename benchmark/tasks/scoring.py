@@ -1,0 +1,126 @@
+"""Shared scoring steps of the tasks: metric Score -> result ScoreEntry (with a bootstrap interval), text metrics,
+retrieval of generated outputs through the frozen evaluators, and pose errors under a joint protocol."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmark.evaluation.results import ScoreEntry
+from benchmark.metrics.base import Score, Scores
+from benchmark.metrics.bootstrap import score_with_ci
+
+PERCENT, MM = "%", "mm"
+
+
+def entry(score: Score, *, unit: str, higher_is_better: bool, seed: int, resamples: int) -> ScoreEntry:
+    details = score.details
+    if resamples and ("per_sample" in details or "sufficient_statistics" in details):
+        score = score_with_ci(score, n_resamples=resamples, seed=seed)
+    small = {k: v for k, v in score.details.items() if isinstance(v, (int, float, str, bool))}
+    for key in ("per_action", "std_over_repetitions", "per_repetition"):
+        if key in score.details:
+            value = score.details[key]
+            small[key] = value.tolist() if isinstance(value, np.ndarray) else value
+    return ScoreEntry(value=float(score.value), ci_low=score.ci_low, ci_high=score.ci_high, protocol=score.protocol,
+                      unit=unit, n=score.n, higher_is_better=higher_is_better, details=small)
+
+
+def text_scores(predictions: list[str], references: list[list[str]], *, seed: int, resamples: int):
+    """BLEU-4, ROUGE-L and METEOR (HF evaluate semantics) with CIs, and their per-item values for the records."""
+    from benchmark.metrics.text import bleu, meteor, rouge_l
+
+    out: dict[str, ScoreEntry] = {}
+    per_item: dict[str, np.ndarray] = {}
+    for key, score in (("bleu", bleu(predictions, references)), ("rouge_l", rouge_l(predictions, references, seed)),
+                       ("meteor", meteor(predictions, references))):
+        out[key] = entry(score, unit=PERCENT, higher_is_better=True, seed=seed, resamples=resamples)
+        if "per_sample" in score.details:
+            per_item[key] = np.asarray(score.details["per_sample"])
+    return out, per_item
+
+
+def retrieval_scores(query_emb: np.ndarray, gallery_emb: np.ndarray, *, seed: int, resamples: int,
+                     recall_ks=(1, 5, 10, 20)):
+    """R-precision (PoseScript protocol as `r_precision@k`, UniPose's grouped one as `r_precision_grouped@k`) and
+    full-split recall of generated queries against their ground-truth gallery items, both directions."""
+    from benchmark.metrics.retrieval import cross_modal_recall, r_precision
+
+    out: dict[str, ScoreEntry] = {}
+    per_item: dict[str, np.ndarray] = {}
+    n = len(query_emb)
+    pool = 32
+    if n >= pool:
+        ps = r_precision(query_emb, gallery_emb, (1, 2, 3), "posescript", pool, 10, seed)
+        for k in (1, 2, 3):
+            out[f"r_precision@{k}"] = entry(ps[f"R-Precision@{k}"], unit=PERCENT, higher_is_better=True, seed=seed,
+                                            resamples=resamples)
+        out["multimodality"] = entry(ps["multimodality"], unit="cosine", higher_is_better=True, seed=seed,
+                                     resamples=resamples)
+        per_item["r_precision_mean_rank"] = np.asarray(ps.details["mean_rank"])
+        per_item["gt_cosine"] = np.asarray(ps["multimodality"].details["per_sample"])
+        grouped = r_precision(query_emb, gallery_emb, (1, 2, 3), "grouped", pool, 10, seed)
+        for k in (1, 2, 3):
+            out[f"r_precision_grouped@{k}"] = entry(grouped[f"R-Precision@{k}"], unit=PERCENT,
+                                                    higher_is_better=True, seed=seed, resamples=resamples)
+    ks = tuple(k for k in recall_ks if k <= n)
+    # cross_modal_recall(pose side, text side): here the "pose side" is the ground-truth gallery
+    rec = cross_modal_recall(gallery_emb, query_emb, ks)
+    out.update(_recall_entries(rec, ks, seed, resamples))
+    per_item["rank_t2p"] = np.asarray(rec.details["ranks_t2p"])
+    per_item["rank_p2t"] = np.asarray(rec.details["ranks_p2t"])
+    return out, per_item
+
+
+def _recall_entries(rec: Scores, ks, seed: int, resamples: int) -> dict[str, ScoreEntry]:
+    out = {}
+    for direction in ("p2t", "t2p"):
+        for k in ks:
+            out[f"recall_{direction}@{k}"] = entry(rec[f"{direction} R@{k}"], unit=PERCENT, higher_is_better=True,
+                                                   seed=seed, resamples=resamples)
+    out["mrecall"] = entry(rec["mRecall"], unit=PERCENT, higher_is_better=True, seed=seed, resamples=resamples)
+    return out
+
+
+def recall_scores(pose_side: np.ndarray, text_side: np.ndarray, *, ks, seed: int, resamples: int):
+    from benchmark.metrics.retrieval import cross_modal_recall
+
+    ks = tuple(k for k in ks if k <= len(pose_side))
+    rec = cross_modal_recall(pose_side, text_side, ks)
+    return _recall_entries(rec, ks, seed, resamples), {"rank_t2p": np.asarray(rec.details["ranks_t2p"]),
+                                                       "rank_p2t": np.asarray(rec.details["ranks_p2t"])}
+
+
+def pose_error_scores(protocol, pred, gt, *, seed: int, resamples: int, actions=None):
+    scores = protocol.score(pred, gt, actions) if actions is not None else protocol.score(pred, gt)
+    out = {}
+    per_item = {}
+    for name, key in (("MPJPE", "mpjpe"), ("PA-MPJPE", "pa_mpjpe")):
+        s = scores[name]
+        out[key] = entry(s, unit=MM, higher_is_better=False, seed=seed, resamples=resamples)
+        if "per_sample" in s.details:
+            per_item[key] = np.asarray(s.details["per_sample"])
+    if "per_action" in scores.details:
+        for key in out:
+            out[key].details["per_action"] = scores.details["per_action"]
+    return out, per_item
+
+
+def fid_score(real: np.ndarray, generated: np.ndarray) -> ScoreEntry:
+    from benchmark.metrics.fid import frechet_distance
+
+    s = frechet_distance(real, generated)
+    # no interval: resampling a 512-d covariance square root a thousand times costs minutes
+    return ScoreEntry(value=float(s.value), protocol=s.protocol, unit="", n=s.n, higher_is_better=False)
+
+
+def records(ids, per_item: dict[str, np.ndarray], extra: dict[str, list] | None = None) -> list[dict]:
+    rows = []
+    for i, row_id in enumerate(ids):
+        rec = {"id": row_id}
+        for key, values in (extra or {}).items():
+            rec[key] = values[i]
+        for key, values in per_item.items():
+            v = values[i]
+            rec[key] = v.item() if hasattr(v, "item") else v
+        rows.append(rec)
+    return rows
