@@ -94,8 +94,7 @@ class PoseEstimationTask(_PoseTask):
         ctx = self.context
         protocol = self.joint_protocol()
         if self.spec.joint_protocol in ("hmr2-14", "h36m-17"):
-            truth = [np.asarray(j, dtype=np.float32) for j in ds.with_format("numpy")["joints_3d"]]
-            truth = np.stack(truth)
+            truth = pose_column(ds, "joints_3d")
         else:
             truth = pose_column(ds, "pose")
         if responses and responses[0].poses is None:

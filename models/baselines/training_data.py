@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmark.columns import fixed_shape_array
 from benchmark.errors import BenchmarkError
 
 
@@ -26,8 +27,7 @@ class TrainingData:
             files = sorted((self.root / config).glob(f"{self.split}-*.parquet"))
             if not files:
                 raise BenchmarkError(f"{self.root} has no {self.split} split for {config}")
-            self._cache[config] = datasets.load_dataset(str(self.root), config, split=self.split).with_format(
-                "numpy")
+            self._cache[config] = datasets.load_dataset(str(self.root), config, split=self.split)
         return self._cache[config]
 
     def texts(self, config: str, kinds: tuple[str, ...] | None = None) -> list[str]:
@@ -40,7 +40,7 @@ class TrainingData:
         return out
 
     def poses(self, config: str, column: str = "pose") -> np.ndarray:
-        return np.asarray(self.table(config)[column], dtype=np.float32)
+        return fixed_shape_array(self.table(config), column).astype(np.float32, copy=False)
 
     @cached_property
     def descriptions(self) -> list[str]:

@@ -1,0 +1,330 @@
+"""Write the seven task datasets in the Hub layout, exactly as `DatasetDict.push_to_hub` would, to a local folder.
+
+Layout (one dataset repo per data world, one config per task, config name = task id):
+
+    <out_dir>/README.md                                  card: YAML `configs` + complete `dataset_info` + body
+    <out_dir>/<task>/<split>-NNNNN-of-NNNNN.parquet      shards, images embedded as bytes
+
+Identity with `push_to_hub(repo_id, config_name=<task>)` (datasets 5.2) is by construction: the same size estimate
+(`Dataset._estimate_nbytes`), the same shard count rule (`int(nbytes / max_shard_size) + 1`), the same contiguous
+sharding, the same embedding of external image files (`embed_table_storage`), the same parquet writer and row-group
+size, the same shard names, and the card YAML written by the same `datasets` helpers (`DatasetInfosDict`,
+`MetadataConfigs`) in the order the configs are pushed (`datasets_build.features.TASKS`), splits in `SPLITS` order.
+`tests/hub` checks it against a real `push_to_hub` run on an in-memory Hub.
+
+The `dataset_info` block is complete for every config (features and every split's `num_examples` / `num_bytes`),
+never partial: a partial block makes `load_dataset(<dir>)` fail with a CastError (datasets 5.2).
+
+Writing is atomic: everything goes into a temporary folder next to `out_dir`, renamed at the end; a failure removes
+it, and validation runs before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from benchmark.errors import InputError
+from datasets_build.features import SPLITS, TASKS, TEXT_KINDS, features
+from benchmark.columns import fixed_shape_array
+
+README = "README.md"
+_POSE_COLUMNS = ("pose", "pose_a", "pose_b")
+
+
+# ------------------------------------------------------------------------------------------------ validation
+def validate_datasets(datasets_by_task: Mapping[str, Mapping], *, origin: str | None = None) -> None:
+    """Refuse what cannot be published: unknown tasks or splits, features that differ from the task schema (naming
+    the task and column), empty splits, duplicate or missing ids within a config, non-finite poses, text lists of
+    different lengths, unknown text kinds. `origin` (a folder or file) is named in the errors."""
+    import datasets
+
+    if not isinstance(datasets_by_task, Mapping) or not datasets_by_task:
+        raise InputError("no datasets given: expected {task_id: DatasetDict}", file=origin)
+    for task, splits in datasets_by_task.items():
+        if task not in TASKS:
+            raise InputError(f"unknown task '{task}'", file=origin, field="task",
+                             hint=f"config names are task ids: {', '.join(TASKS)}")
+        if not isinstance(splits, Mapping) or not splits:
+            raise InputError(f"task '{task}' has no splits", file=origin, hint="pass a DatasetDict with train/val/test")
+        for split, ds in splits.items():
+            where = f"task '{task}', split '{split}'"
+            if split not in SPLITS:
+                raise InputError(f"{where}: unknown split", file=origin, hint=f"splits are {', '.join(SPLITS)}")
+            if not isinstance(ds, datasets.Dataset):
+                raise InputError(f"{where}: expected a datasets.Dataset, got {type(ds).__name__}", file=origin)
+            _check_features(task, split, ds, origin)
+            if len(ds) == 0:
+                raise InputError(f"{where}: the split is empty", file=origin,
+                                 hint="leave the split out (and say why in the card's not_built) or build rows")
+            _check_rows(task, split, ds, origin)
+        _check_ids(task, splits, origin)
+
+
+def _check_features(task: str, split: str, ds, origin) -> None:
+    want = features(task)
+    got = ds.features
+    if got == want:
+        return
+    where = f"task '{task}', split '{split}'"
+    missing = [c for c in want if c not in got]
+    extra = [c for c in got if c not in want]
+    if missing:
+        raise InputError(f"{where}: column '{missing[0]}' is missing", file=origin, field=missing[0],
+                         hint=f"the schema is datasets_build.features.features('{task}')")
+    if extra:
+        raise InputError(f"{where}: column '{extra[0]}' is not in the schema", file=origin, field=extra[0],
+                         hint="remove it, or change datasets_build/features.py for every source")
+    for col in want:
+        if got[col] != want[col]:
+            raise InputError(f"{where}: column '{col}' has type {got[col]!r}, the schema wants {want[col]!r}",
+                             file=origin, field=col,
+                             hint=f"build it with features=datasets_build.features.features('{task}')")
+
+
+def _check_rows(task: str, split: str, ds, origin) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    where = f"task '{task}', split '{split}'"
+    for col in _POSE_COLUMNS:
+        if col in ds.column_names:
+            arr = fixed_shape_array(ds, col)
+            bad = ~np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)
+            if bad.any():
+                raise InputError(f"{where}: pose contains NaN or infinite values", file=origin,
+                                 row=int(np.flatnonzero(bad)[0]), field=col)
+    if "texts" in ds.column_names:
+        table = ds.select_columns(["texts", "text_kinds", "text_versions"]).with_format("arrow")[:]
+        lengths = [np.asarray(pc.fill_null(pc.list_value_length(table.column(c)), -1).to_numpy(
+            zero_copy_only=False)) for c in ("texts", "text_kinds", "text_versions")]
+        bad = (lengths[0] != lengths[1]) | (lengths[0] != lengths[2]) | (lengths[0] < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise InputError(f"{where}: texts, text_kinds and text_versions must have one entry per text (row has "
+                             f"{lengths[0][row]}, {lengths[1][row]}, {lengths[2][row]})", file=origin, row=row,
+                             field="text_kinds")
+        kinds = pc.list_flatten(table.column("text_kinds"))
+        unknown = pc.invert(pc.is_in(kinds, value_set=pa.array(TEXT_KINDS)))
+        if pc.any(unknown).as_py():
+            flat_idx = int(np.flatnonzero(np.asarray(unknown.to_numpy(zero_copy_only=False)))[0])
+            row = int(np.asarray(pc.list_parent_indices(table.column("text_kinds")).to_numpy())[flat_idx])
+            raise InputError(f"{where}: unknown text kind {kinds[flat_idx].as_py()!r}", file=origin, row=row,
+                             field="text_kinds", hint=f"text kinds are {', '.join(TEXT_KINDS)}")
+
+
+def _check_ids(task: str, splits: Mapping, origin) -> None:
+    import pyarrow.compute as pc
+
+    names = list(splits)
+    ids, split_of, row_of = [], [], []
+    for k, (split, ds) in enumerate(splits.items()):
+        col = ds.with_format("arrow")["id"]
+        empty = np.asarray(pc.fill_null(pc.equal(col, ""), True).to_numpy(zero_copy_only=False), dtype=bool)
+        if empty.any():
+            raise InputError(f"task '{task}', split '{split}': empty id", file=origin,
+                             row=int(np.flatnonzero(empty)[0]), field="id")
+        ids.append(np.asarray(col.to_numpy(zero_copy_only=False), dtype=str))
+        split_of.append(np.full(len(col), k))
+        row_of.append(np.arange(len(col)))
+    ids_all, split_all, row_all = np.concatenate(ids), np.concatenate(split_of), np.concatenate(row_of)
+    uniq, inverse, counts = np.unique(ids_all, return_inverse=True, return_counts=True)
+    if (counts > 1).any():
+        dup = int(np.flatnonzero(counts > 1)[0])
+        rows = [f"{names[split_all[i]]} row {row_all[i]}" for i in np.flatnonzero(inverse == dup)[:3]]
+        raise InputError(f"task '{task}': id '{uniq[dup]}' is not unique within the config ({', '.join(rows)})",
+                         file=origin, field="id", hint="ids must be unique across train/val/test of a task")
+
+
+# ------------------------------------------------------------------------------------------------ writing
+def _canonical(task: str, splits: Mapping):
+    """{split: Dataset} in SPLITS order, columns in schema order, index mappings flattened: what a later push of
+    the exported files sees, so that shard counts and sizes agree with it."""
+    out = {}
+    order = list(features(task))
+    for split in SPLITS:
+        if split in splits:
+            ds = splits[split]
+            if ds.column_names != order:
+                ds = ds.select_columns(order)
+            if ds._indices is not None:
+                ds = ds.flatten_indices()
+            out[split] = ds
+    return out
+
+
+def write_split_shards(ds, root: Path, data_dir: str, split: str, max_shard_size="500MB"):
+    """Write `root/data_dir/split-NNNNN-of-NNNNN.parquet` as push_to_hub does; returns (SplitInfo, bytes written)."""
+    from datasets.arrow_writer import get_writer_batch_size_from_data_size, get_writer_batch_size_from_features
+    from datasets.features.features import require_decoding
+    from datasets.splits import SplitInfo
+    from datasets.table import embed_table_storage
+    from datasets.utils.py_utils import convert_file_size_to_int
+
+    # push_to_hub's own size estimate (private API, on purpose: shard count and num_bytes must match a push).
+    nbytes = ds._estimate_nbytes()
+    batch = get_writer_batch_size_from_features(ds.features) or get_writer_batch_size_from_data_size(len(ds), nbytes)
+    embed = any(require_decoding(f, ignore_decode_attribute=True) for f in ds.features.values())
+    num_shards = int(nbytes / convert_file_size_to_int(max_shard_size)) + 1
+    folder = root / data_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for index in range(num_shards):
+        shard = ds.shard(num_shards=num_shards, index=index, contiguous=True)
+        if embed:
+            fmt = shard.format
+            shard = shard.with_format("arrow").map(embed_table_storage, batched=True, batch_size=batch,
+                                                   keep_in_memory=True).with_format(**fmt)
+        path = folder / f"{split}-{index:05d}-of-{num_shards:05d}.parquet"
+        shard.to_parquet(str(path), batch_size=batch)
+        written += path.stat().st_size
+    return SplitInfo(name=split, num_bytes=nbytes, num_examples=len(ds)), written
+
+
+def add_hub_metadata(card_data, task: str, features_, splits_info, written_sizes) -> None:
+    """Add `task`'s `dataset_info` and `configs` entries to `card_data` as push_to_hub's card update does."""
+    from datasets.info import DatasetInfo, DatasetInfosDict
+    from datasets.splits import SplitDict
+    from datasets.utils.metadata import MetadataConfigs
+
+    info = DatasetInfo(config_name=task, features=features_, splits=SplitDict(), download_size=0, dataset_size=0)
+    for split_info, size in zip(splits_info, written_sizes):
+        info.splits.add(split_info)
+        info.download_size += size
+        info.dataset_size += split_info.num_bytes
+    info.size_in_bytes = info.download_size + info.dataset_size
+    DatasetInfosDict({task: info}).to_dataset_card_data(card_data)
+    MetadataConfigs({task: {"data_files": [{"split": s.name, "path": f"{task}/{s.name}-*"}
+                                           for s in splits_info]}}).to_dataset_card_data(card_data)
+
+
+def export_to_dir(datasets_by_task: Mapping[str, Mapping], out_dir: str | Path, card_metadata,
+                  max_shard_size: str | int = "500MB", *, stats: Mapping | None = None,
+                  overwrite: bool = False) -> Path:
+    """Write `datasets_by_task` ({task: DatasetDict}) to `out_dir` in the Hub layout, atomically; returns out_dir.
+
+    `card_metadata` is a `card.CardMetadata` (the card is built from it and `stats`, computed with
+    `stats.describe` when not given), or a ready `huggingface_hub.DatasetCard` whose body and metadata are kept and
+    whose `configs`/`dataset_info` are rewritten. An existing `out_dir` is replaced only with `overwrite=True`.
+    """
+    from huggingface_hub import DatasetCard
+
+    from datasets_build.hub.card import CardMetadata, build_card
+
+    out_dir = Path(out_dir)
+    validate_datasets(datasets_by_task)
+    if out_dir.exists() and not overwrite:
+        raise InputError("the output folder already exists", file=str(out_dir),
+                         hint="choose a new folder or pass overwrite=True (--overwrite)")
+    if isinstance(card_metadata, DatasetCard):
+        card = DatasetCard(str(card_metadata))
+        for key in ("configs", "dataset_info"):
+            card.data.pop(key, None)
+    elif isinstance(card_metadata, CardMetadata):
+        if stats is None:
+            from datasets_build.hub.stats import describe
+
+            stats = describe(datasets_by_task)
+        card = build_card(card_metadata, datasets_by_task, stats)
+    else:
+        raise InputError(f"card_metadata must be a CardMetadata or a DatasetCard, not {type(card_metadata).__name__}",
+                         field="card_metadata")
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
+    try:
+        for task in TASKS:
+            if task not in datasets_by_task:
+                continue
+            splits_info, sizes = [], []
+            for split, ds in _canonical(task, datasets_by_task[task]).items():
+                info, size = write_split_shards(ds, tmp, task, split, max_shard_size)
+                splits_info.append(info)
+                sizes.append(size)
+            add_hub_metadata(card.data, task, features(task), splits_info, sizes)
+        (tmp / README).write_text(str(card), encoding="utf-8")
+        _replace_dir(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    if not target.exists():
+        new.rename(target)
+        return
+    backup = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    backup.rmdir()
+    target.rename(backup)
+    try:
+        new.rename(target)
+    except BaseException:
+        backup.rename(target)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------------------ reading back
+def read_layout(folder: str | Path):
+    """({task: DatasetDict}, DatasetCard) of a Hub-layout folder (what export_to_dir writes), validated."""
+    import datasets
+    from datasets.utils.metadata import MetadataConfigs
+    from huggingface_hub import DatasetCard
+
+    folder = Path(folder)
+    readme = folder / README
+    if not readme.is_file():
+        raise InputError("no README.md: not a Hub-layout dataset folder", file=str(folder),
+                         hint="pass a folder written by export_to_dir or `unipose-bench publish --to-dir`")
+    card = DatasetCard.load(readme, repo_type="dataset")
+    configs = MetadataConfigs.from_dataset_card_data(card.data)
+    if not configs:
+        raise InputError("the card's YAML lists no `configs`", file=str(readme), field="configs",
+                         hint="re-export the folder with export_to_dir")
+    unknown = [c for c in configs if c not in TASKS]
+    if unknown:
+        raise InputError(f"config '{unknown[0]}' is not a task id", file=str(readme), field="configs",
+                         hint=f"config names are task ids: {', '.join(TASKS)}")
+    out = {}
+    for task in TASKS:
+        if task not in configs:
+            continue
+        try:
+            dd = datasets.load_dataset(str(folder), task)
+        except Exception as exc:  # noqa: BLE001 - missing shards, bad parquet and cast errors all land here
+            raise InputError(f"cannot load config '{task}' ({type(exc).__name__}: {exc})", file=str(folder),
+                             field=task, hint="re-export the folder with export_to_dir") from exc
+        order = [s for s in SPLITS if s in dd] + [s for s in dd if s not in SPLITS]
+        out[task] = datasets.DatasetDict({s: dd[s] for s in order})
+    validate_datasets(out, origin=str(folder))
+    return out, card
+
+
+def split_fingerprints(folder: str | Path, tasks) -> dict[str, dict[str, str]]:
+    """{task: {split: fingerprint}}: `benchmark.tasks.data.fingerprint_files` of each split's shards."""
+    from benchmark.tasks.data import fingerprint_files, split_files
+
+    folder = Path(folder)
+    out: dict[str, dict[str, str]] = {}
+    for task in tasks:
+        out[task] = {}
+        for split in SPLITS:
+            files = split_files(folder, task, split)
+            if files:
+                out[task][split] = fingerprint_files(files)
+    return out
+
+
+def layout_fingerprint(per_split: Mapping[str, Mapping[str, str]]) -> str:
+    """One 16-hex fingerprint of all configs and splits from `split_fingerprints`' result."""
+    h = hashlib.sha256()
+    for task in sorted(per_split):
+        for split in sorted(per_split[task]):
+            h.update(f"{task}/{split}={per_split[task][split]}\n".encode())
+    return h.hexdigest()[:16]

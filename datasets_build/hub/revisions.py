@@ -1,0 +1,109 @@
+"""The Hub revisions the suite's datasets were published at: `datasets_build/hub/revisions.json`.
+
+One entry per dataset repo:
+
+    {"ORG/NAME": {"revision": "<40-hex commit sha after the last push>",
+                  "pushed_at": "2026-01-31T12:00:00+00:00",
+                  "configs": ["image_diff", ...],
+                  "fingerprint": "<16 hex: content hash of all shards>",
+                  "splits": {"pose_to_text": {"train": {"num_examples": 100, "fingerprint": "<16 hex>"}, ...}}}}
+
+Task specs pin `revision` (`get_revision(repo_id)`), so a task always scores the data it was defined on. The split
+fingerprints are `benchmark.tasks.data.fingerprint_files` of the split's shards, the same value a local copy of the
+layout (`unipose-bench publish --to-dir`) gets when it is loaded, so a result on a local copy can be matched to the
+published revision. The file is rewritten atomically (temporary file + rename).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from benchmark.errors import InputError
+
+REVISIONS_FILE = Path(__file__).with_name("revisions.json")
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+_FIELDS = ("revision", "pushed_at", "configs", "fingerprint")
+
+
+def check_repo_id(repo_id: str, *, file: str | None = None) -> None:
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(repo_id)
+        ok = repo_id.count("/") == 1
+    except HFValidationError:
+        ok = False
+    if not ok:
+        raise InputError(f"'{repo_id}' is not a Hub dataset id", file=file, field="repo_id",
+                         hint="use ORG/NAME, e.g. my-org/unipose-bench-embedded")
+
+
+def load_revisions(path: str | Path = REVISIONS_FILE) -> dict[str, dict]:
+    """All entries of the revisions file ({} when it does not exist); malformed entries raise InputError."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON ({exc})", file=str(path), hint="restore it from git") from None
+    if not isinstance(data, dict):
+        raise InputError("expected a JSON object {repo_id: entry}", file=str(path), hint="restore it from git")
+    for repo_id, entry in data.items():
+        check_repo_id(repo_id, file=str(path))
+        if not isinstance(entry, dict):
+            raise InputError("entry is not an object", file=str(path), row=repo_id)
+        missing = [f for f in _FIELDS if f not in entry]
+        if missing:
+            raise InputError(f"entry lacks {', '.join(missing)}", file=str(path), row=repo_id, field=missing[0])
+        if not isinstance(entry["revision"], str) or not _SHA.match(entry["revision"]):
+            raise InputError(f"revision {entry['revision']!r} is not a 40-hex commit sha", file=str(path),
+                             row=repo_id, field="revision")
+    return data
+
+
+def record_revision(repo_id: str, revision: str, configs, fingerprint: str, *, splits: dict | None = None,
+                    pushed_at: str | None = None, path: str | Path = REVISIONS_FILE) -> dict:
+    """Add or replace the entry of `repo_id`; returns the entry written."""
+    check_repo_id(repo_id)
+    if not isinstance(revision, str) or not _SHA.match(revision):
+        raise InputError(f"revision {revision!r} is not a 40-hex commit sha", field="revision",
+                         hint="pass CommitInfo.oid of the last push")
+    path = Path(path)
+    data = load_revisions(path)
+    entry = {
+        "revision": revision,
+        "pushed_at": pushed_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "configs": sorted(configs),
+        "fingerprint": fingerprint,
+    }
+    if splits is not None:
+        entry["splits"] = splits
+    data[repo_id] = entry
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(dict(sorted(data.items())), f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return entry
+
+
+def get_record(repo_id: str, path: str | Path = REVISIONS_FILE) -> dict | None:
+    """The whole entry of `repo_id`, or None when it was never published."""
+    return load_revisions(path).get(repo_id)
+
+
+def get_revision(repo_id: str, path: str | Path = REVISIONS_FILE) -> str | None:
+    """The commit sha `repo_id` was last published at, or None when it was never published."""
+    entry = get_record(repo_id, path)
+    return entry["revision"] if entry else None
