@@ -1,0 +1,28 @@
+"""Automatic captioning pipelines of PoseScript (pose descriptions, "posecodes") and PoseFix (pose-pair
+instructions, "paircodes"), re-implemented from `reference/POSESCRIPT_POSEFIX.md` sections 2 and 2.10.
+
+Public API (imported lazily so that `import datasets_build.captioning` stays light):
+  describe_poses, describe_poses_from_axis_angle            -- one description per pose
+  describe_pose_pairs, describe_pose_pairs_from_axis_angle  -- one instruction per pose pair (A -> B)
+  posecode_arrays, count_differing_posecodes, PosecodeArrays -- the raw posecodes of a batch as arrays
+  DESCRIPTION_VERSIONS, INSTRUCTION_VERSIONS                 -- the named flag sets (N2, N6, N7, A-F; pfA-pfC)
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "describe_poses": "describe", "describe_poses_from_axis_angle": "describe",
+    "describe_pose_pairs": "instruct", "describe_pose_pairs_from_axis_angle": "instruct",
+    "posecode_arrays": "posecodes", "count_differing_posecodes": "posecodes", "PosecodeArrays": "posecodes",
+    "DESCRIPTION_VERSIONS": "versions", "INSTRUCTION_VERSIONS": "versions",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
