@@ -9,11 +9,22 @@ Conventions
   "refined") and one `text_versions` entry (caption pipeline version such as "N2", "pfA", or "human") per text.
 * Images: `Image()` (PNG bytes embedded in the parquet), with the camera (OpenCV convention: x right, y down,
   z forward; intrinsics in pixels) and the 2D keypoints of the pose's joints in pixels.
+
+Config names: a published data world has one config per task, or several per task told apart by a variant. A config
+name is a task id ("pose_to_text") or a task id, "-" and a variant made of letters, digits and "-"
+("pose_to_text-H", "pose_estimation-mpi-inf-3dhp"); task ids hold no "-", so the first "-" ends the task id. Every
+config of a task has the task's schema: `features(task_of(config))`. Configs are ordered by the task order of
+`TASKS`, then by variant (the plain task id first): `config_sort_key`.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from datasets import Array2D, Features, Image, List, Value
+
+from benchmark.errors import InputError
 
 TASKS = ("pose_to_text", "pose_diff", "image_to_text", "image_diff", "text_to_pose", "pose_estimation", "pose_edit")
 SPLITS = ("train", "val", "test")
@@ -61,7 +72,64 @@ FEATURES: dict[str, Features] = {
 }
 
 
+_VARIANT = re.compile(r"[A-Za-z0-9-]+")
+_CONFIG_RULE = ("a config name is a task id, or a task id + '-' + a variant of letters, digits and '-' "
+                "(e.g. pose_to_text-H)")
+
+
+def parse_config(config: str, *, file: str | None = None) -> tuple[str, str | None]:
+    """(task id, variant or None) of a config name: "pose_to_text-H" -> ("pose_to_text", "H"), "pose_edit" ->
+    ("pose_edit", None). Raises InputError (field "config", naming `file` when given) when the prefix is not a task
+    id, the variant after "-" is empty, or it holds characters other than letters, digits and "-"."""
+    if not isinstance(config, str):
+        raise InputError(f"config name {config!r} is not a string", file=file, field="config", hint=_CONFIG_RULE)
+    task, sep, variant = config.partition("-")
+    if task not in TASKS:
+        raise InputError(f"config name {config!r} does not start with a task id (unknown task {task!r})", file=file,
+                         field="config", hint=f"the tasks are {', '.join(TASKS)}; {_CONFIG_RULE}")
+    if not sep:
+        return task, None
+    if not variant:
+        raise InputError(f"config name {config!r} has an empty variant after '-'", file=file, field="config",
+                         hint=f"drop the '-' or name the variant; {_CONFIG_RULE}")
+    if not _VARIANT.fullmatch(variant):
+        raise InputError(f"config name {config!r} has a variant {variant!r} with characters other than letters, "
+                         "digits and '-'", file=file, field="config", hint=_CONFIG_RULE)
+    return task, variant
+
+
+def config_name(task: str, variant: str | None = None) -> str:
+    """The config name of `task`'s `variant` ("pose_to_text", "H" -> "pose_to_text-H"); no variant: the task id.
+    Raises InputError for an unknown task or a malformed variant (see `parse_config`)."""
+    name = task if variant is None else f"{task}-{variant}"
+    parse_config(name)
+    return name
+
+
+def task_of(config: str) -> str:
+    """The task id of a config name ("pose_to_text-A" -> "pose_to_text", "pose_edit" -> "pose_edit"), validated as
+    `parse_config` does."""
+    return parse_config(config)[0]
+
+
+def variant_of(config: str) -> str | None:
+    """The variant of a config name ("pose_estimation-mpi-inf-3dhp" -> "mpi-inf-3dhp"), None for a plain task id."""
+    return parse_config(config)[1]
+
+
+def config_sort_key(config: str) -> tuple[int, str]:
+    """Sort key of the publishing order: the task's position in TASKS, then the variant (the plain task id first)."""
+    task, variant = parse_config(config)
+    return TASKS.index(task), variant or ""
+
+
+def sorted_configs(configs: Iterable[str]) -> list[str]:
+    """`configs` in publishing order (`config_sort_key`); every name is validated."""
+    return sorted(configs, key=config_sort_key)
+
+
 def features(task: str) -> Features:
+    """The schema of `task` (a task id; the schema of a config is `features(task_of(config))`)."""
     try:
         return FEATURES[task]
     except KeyError:

@@ -1,12 +1,14 @@
-"""Publishing the task datasets: the Hub layout (one repo per data world, one config per task), dataset cards,
-descriptive statistics, and the record of published revisions.
+"""Publishing the task datasets: the Hub layout (one repo per data world, one config per task or task variant:
+config name = task id, or task id + "-" + variant such as `pose_to_text-H`), dataset cards, descriptive statistics,
+and the record of published revisions.
 
 Modules (imported on use; `datasets`/`huggingface_hub` load lazily):
-* `export`: `export_to_dir(datasets_by_task, out_dir, card_metadata)` writes what `push_to_hub` would write;
+* `export`: `export_to_dir(datasets_by_config, out_dir, card_metadata)` writes what `push_to_hub` would write;
   `read_layout(dir)` reads it back.
 * `card`: `CardMetadata` and `build_card(...)`, the dataset card.
 * `stats`: `describe(...)`, `write_stats(...)` / `load_stats(...)`, `compare_stats(...)`.
-* `publish`: `publish(from_dir, repo_id)` pushes every config; `copy_layout(from_dir, out_dir)` is the local variant.
+* `publish`: `publish(from_dir, repo_id)` pushes every config (`config_name=<config>`); `copy_layout(from_dir,
+  out_dir)` is the local variant.
 * `revisions`: `record_revision(...)` / `get_revision(repo_id)` over `revisions.json`.
 * `perf`: `run_benchmark(...)`, the timings of this path.
 """

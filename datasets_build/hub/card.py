@@ -1,11 +1,14 @@
 """The dataset card of a published data world: YAML metadata and a Markdown body.
 
-`build_card(metadata, datasets_by_task, stats)` returns a `huggingface_hub.DatasetCard` whose YAML holds the pretty
-name, license(s), language, task categories, tags, size category and the build provenance (`unipose_bench:` block,
-the `CardMetadata` below), and whose body says what the data is, one section per task (inputs/outputs, fields, text
-kinds and caption versions, splits and counts), sources and licenses, the exact command and versions that built it,
-what was not built and why, the descriptive statistics, and the citations. The Hub layout metadata (`configs`,
-`dataset_info`) is added by `datasets_build.hub.export`, in the same step as the shards are written.
+`build_card(metadata, datasets_by_config, stats)` returns a `huggingface_hub.DatasetCard` whose YAML holds the
+pretty name, license(s), language, task categories, tags, size category and the build provenance (`unipose_bench:`
+block, the `CardMetadata` below), and whose body says what the data is, one section per config (the task's inputs and
+outputs, the variant, fields, text kinds and caption versions, splits and counts), sources and licenses, the exact
+command and versions that built it, what was not built and why, the descriptive statistics per config, and the
+citations. A config is a task id or a task id + "-" + variant (`datasets_build.features.parse_config`): A =
+automatic texts, H = rows with human texts, R = refined texts, or, for pose_estimation, the image dataset. The Hub
+layout metadata (`configs`, `dataset_info`) is added by `datasets_build.hub.export`, in the same step as the shards
+are written.
 
 Licenses: the embedded world's synthetic data is CC0-1.0; builds from real sources inherit CC BY-NC-SA 4.0 from
 PoseScript/PoseFix and the licenses of the pose and image sets they use (`SOURCES`), all listed on the card.
@@ -19,7 +22,7 @@ from importlib import metadata as importlib_metadata
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from datasets_build.features import SPLITS, TASKS
+from datasets_build.features import SPLITS, parse_config, sorted_configs, task_of
 
 
 # ------------------------------------------------------------------------------------------------ citations
@@ -153,6 +156,15 @@ TASK_CATEGORIES: dict[str, tuple[str, ...]] = {
     "image_diff": ("image-to-text",), "text_to_pose": ("text-to-3d",),
     "pose_estimation": ("image-to-3d", "keypoint-detection"), "pose_edit": ("text-to-3d",),
 }
+TEXT_VARIANT_DOCS: dict[str, str] = {  # variant letter of the text configs -> what its rows hold
+    "A": "automatic texts (rows with automatic captions, which come first in `texts`)",
+    "H": "rows with human-written texts (which come first in `texts`)",
+    "R": "refined texts (automatic texts rewritten by a text model; the refined text comes first in `texts`)",
+}
+POSE_ESTIMATION_DATASETS: dict[str, str] = {  # variant of the pose_estimation configs -> the image dataset
+    "3dpw": "3DPW", "h36m": "Human3.6M", "h36m17": "Human3.6M, 17-joint labels", "mpii": "MPII Human Pose",
+    "coco": "COCO", "mpi-inf-3dhp": "MPI-INF-3DHP",
+}
 BASE_TAGS = ("human-pose", "3d-human-pose", "smpl", "pose-description", "text-to-pose", "pose-editing",
              "benchmark", "unipose-bench")
 
@@ -262,68 +274,88 @@ def size_category(num_rows: int) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ the card
-def build_card(metadata: CardMetadata, datasets_by_task: Mapping[str, Mapping], stats: Mapping[str, Mapping]):
-    """The card (`huggingface_hub.DatasetCard`) without the Hub layout fields (`configs`, `dataset_info`)."""
+def variant_doc(config: str) -> str | None:
+    """What the variant of `config` means ("pose_to_text-H" -> rows with human-written texts ...,
+    "pose_estimation-3dpw" -> "images of 3DPW"); None for a plain task id."""
+    task, variant = parse_config(config)
+    if variant is None:
+        return None
+    if task == "pose_estimation":
+        return f"images of {POSE_ESTIMATION_DATASETS.get(variant, f'the `{variant}` dataset')}"
+    return TEXT_VARIANT_DOCS.get(variant, f"variant `{variant}` (not documented by the builder)")
+
+
+def build_card(metadata: CardMetadata, datasets_by_config: Mapping[str, Mapping], stats: Mapping[str, Mapping]):
+    """The card (`huggingface_hub.DatasetCard`) without the Hub layout fields (`configs`, `dataset_info`);
+    `datasets_by_config` is {config name: DatasetDict}, `stats` is `stats.describe`'s result for it."""
     from huggingface_hub import DatasetCard, DatasetCardData
 
-    tasks = [t for t in TASKS if t in datasets_by_task]
-    num_rows = sum(len(ds) for t in tasks for ds in datasets_by_task[t].values())
+    configs = sorted_configs(datasets_by_config)
+    num_rows = sum(len(ds) for c in configs for ds in datasets_by_config[c].values())
     lic = licenses(metadata)
     data = DatasetCardData(
         pretty_name=metadata.pretty_name,
         license=lic[0] if len(lic) == 1 else lic,
         language=["en"],
-        task_categories=list(dict.fromkeys(c for t in tasks for c in TASK_CATEGORIES[t])),
+        task_categories=list(dict.fromkeys(cat for c in configs for cat in TASK_CATEGORIES[task_of(c)])),
         tags=list(dict.fromkeys(BASE_TAGS + tuple(metadata.tags))),
         size_categories=[size_category(num_rows)],
         unipose_bench=metadata.model_dump(mode="json"),
     )
-    return DatasetCard(f"---\n{data.to_yaml()}\n---\n{card_body(metadata, datasets_by_task, stats)}")
+    return DatasetCard(f"---\n{data.to_yaml()}\n---\n{card_body(metadata, datasets_by_config, stats)}")
 
 
-def card_body(metadata: CardMetadata, datasets_by_task: Mapping[str, Mapping], stats: Mapping[str, Mapping]) -> str:
+def card_body(metadata: CardMetadata, datasets_by_config: Mapping[str, Mapping],
+              stats: Mapping[str, Mapping]) -> str:
     from datasets_build.features import features
 
-    tasks = [t for t in TASKS if t in datasets_by_task]
+    configs = sorted_configs(datasets_by_config)
     repo = metadata.repo_id or "PATH/TO/THIS/FOLDER"
     out: list[str] = [f"# {metadata.pretty_name}", "", metadata.summary.strip(), ""]
     out += [
-        "This repository holds the data of the unipose-bench suite for one data world: one config per task "
-        "(config name = task id), splits `train`/`val`/`test`, parquet shards `<task>/<split>-NNNNN-of-NNNNN.parquet` "
-        "with explicit `datasets.Features`. Load a config at a pinned revision and read arrays as numpy:", "",
+        "This repository holds the data of the unipose-bench suite for one data world: one config per task or task "
+        "variant (config name = task id, or task id + `-` + variant, e.g. `pose_to_text-H`), splits "
+        "`train`/`val`/`test`, parquet shards `<config>/<split>-NNNNN-of-NNNNN.parquet` with explicit "
+        "`datasets.Features` (the task's schema). Load a config at a pinned revision and read arrays as numpy:", "",
         "```python", "from datasets import load_dataset", "",
-        f'ds = load_dataset("{repo}", "{tasks[0] if tasks else "pose_to_text"}", revision="<commit sha>")',
+        f'ds = load_dataset("{repo}", "{configs[0] if configs else "pose_to_text"}", revision="<commit sha>")',
         'ds = ds.with_format("numpy")  # poses come back as float32 [22, 3] arrays', "```", "",
-        "## Configs", "", "| config | task | input | output | " + " | ".join(SPLITS) + " |",
-        "|---|---|---|---|" + "---:|" * len(SPLITS),
+        "## Configs", "", "| config | task | variant | input | output | " + " | ".join(SPLITS) + " |",
+        "|---|---|---|---|---|" + "---:|" * len(SPLITS),
     ]
-    for t in tasks:
-        name, inp, outp = TASK_DOCS[t]
-        counts = [_fmt_int(len(datasets_by_task[t][s])) if s in datasets_by_task[t] else "not built" for s in SPLITS]
-        out.append(f"| `{t}` | {name} | {inp} | {outp} | " + " | ".join(counts) + " |")
+    for c in configs:
+        task, variant = parse_config(c)
+        name, inp, outp = TASK_DOCS[task]
+        dd = datasets_by_config[c]
+        counts = [_fmt_int(len(dd[s])) if s in dd else "not built" for s in SPLITS]
+        out.append(f"| `{c}` | {name} | {variant_doc(c) or '-'} | {inp} | {outp} | " + " | ".join(counts) + " |")
     out.append("")
 
     out += ["## Tasks", ""]
-    for t in tasks:
-        name, inp, outp = TASK_DOCS[t]
-        out += [f"### `{t}` ({name})", "", f"Input: {inp}. Output: {outp}.", ""]
-        split_counts = ", ".join(f"{s}: {_fmt_int(len(datasets_by_task[t][s]))}" for s in SPLITS
-                                 if s in datasets_by_task[t])
+    for c in configs:
+        task = task_of(c)
+        name, inp, outp = TASK_DOCS[task]
+        out += [f"### `{c}` ({name})", ""]
+        if variant_doc(c):
+            out += [f"Variant `{parse_config(c)[1]}` of `{task}`: {variant_doc(c)}.", ""]
+        out += [f"Input: {inp}. Output: {outp}.", ""]
+        dd = datasets_by_config[c]
+        split_counts = ", ".join(f"{s}: {_fmt_int(len(dd[s]))}" for s in SPLITS if s in dd)
         out += [f"Splits: {split_counts}.", ""]
         out += ["| field | type | meaning |", "|---|---|---|"]
-        for col, feat in features(t).items():
+        for col, feat in features(task).items():
             out.append(f"| `{col}` | {feature_type(feat)} | {FIELD_DOCS.get(col, '')} |")
         out.append("")
-        if "texts" in features(t):
-            out += _text_section(t, stats.get(t, {}), metadata)
+        if "texts" in features(task):
+            out += _text_section(stats.get(c, {}), metadata)
     out += _sources_section(metadata)
     out += _provenance_section(metadata)
     out += ["## Descriptive statistics", "",
-            "Computed by `datasets_build.hub.stats.describe` (word = run of letters/digits; pose spread on the "
-            "embedded 22-joint skeleton with the root rotation removed; MPJE = mean per-joint distance).", ""]
-    for t in tasks:
-        if t in stats:
-            out += [f"### `{t}`", ""] + stats_table(stats[t]) + [""]
+            "Computed per config by `datasets_build.hub.stats.describe` (word = run of letters/digits; pose spread "
+            "on the embedded 22-joint skeleton with the root rotation removed; MPJE = mean per-joint distance).", ""]
+    for c in configs:
+        if c in stats:
+            out += [f"### `{c}`", ""] + stats_table(stats[c]) + [""]
     cited = list(dict.fromkeys(ALWAYS_CITED + tuple(c for s in metadata.sources for c in SOURCES[s].citations)))
     out += ["## Citation", "",
             "Cite the papers that define the tasks and the captioning pipelines, and every source used:", "",
@@ -331,11 +363,11 @@ def card_body(metadata: CardMetadata, datasets_by_task: Mapping[str, Mapping], s
     return "\n".join(out)
 
 
-def _text_section(task: str, task_stats: Mapping, metadata: CardMetadata) -> list[str]:
+def _text_section(config_stats: Mapping, metadata: CardMetadata) -> list[str]:
     kinds: dict[str, float] = {}
     versions: dict[str, float] = {}
     total = 0
-    for split_stats in task_stats.values():
+    for split_stats in config_stats.values():
         texts = split_stats.get("texts") or {}
         n = texts.get("num_texts", 0)
         total += n
@@ -405,16 +437,16 @@ def feature_type(feature) -> str:
     return type(feature).__name__
 
 
-def stats_table(task_stats: Mapping[str, Mapping]) -> list[str]:
-    """A Markdown table: one row per statistic, one column per split."""
-    splits = [s for s in SPLITS if s in task_stats] + [s for s in task_stats if s not in SPLITS]
+def stats_table(config_stats: Mapping[str, Mapping]) -> list[str]:
+    """A Markdown table of one config's statistics: one row per statistic, one column per split."""
+    splits = [s for s in SPLITS if s in config_stats] + [s for s in config_stats if s not in SPLITS]
     rows: list[tuple[str, list[str]]] = []
 
     def add(label, fn):
         cells = []
         for s in splits:
             try:
-                cells.append(fn(task_stats[s]))
+                cells.append(fn(config_stats[s]))
             except (KeyError, TypeError):
                 cells.append("")
         if any(cells):

@@ -1,16 +1,21 @@
-"""Write the seven task datasets in the Hub layout, exactly as `DatasetDict.push_to_hub` would, to a local folder.
+"""Write task datasets in the Hub layout, exactly as `DatasetDict.push_to_hub` would, to a local folder.
 
-Layout (one dataset repo per data world, one config per task, config name = task id):
+Layout (one dataset repo per data world; one config per task, or per task variant):
 
-    <out_dir>/README.md                                  card: YAML `configs` + complete `dataset_info` + body
-    <out_dir>/<task>/<split>-NNNNN-of-NNNNN.parquet      shards, images embedded as bytes
+    <out_dir>/README.md                                   card: YAML `configs` + complete `dataset_info` + body
+    <out_dir>/<config>/<split>-NNNNN-of-NNNNN.parquet     shards, images embedded as bytes
 
-Identity with `push_to_hub(repo_id, config_name=<task>)` (datasets 5.2) is by construction: the same size estimate
+A config name is a task id ("pose_to_text", the embedded world) or a task id + "-" + variant ("pose_to_text-H",
+"pose_estimation-3dpw", the real-source builds); its schema is the task's (`datasets_build.features.parse_config`,
+`task_of`). Every function here takes `{config: DatasetDict}`.
+
+Identity with `push_to_hub(repo_id, config_name=<config>)` (datasets 5.2) is by construction: the same size estimate
 (`Dataset._estimate_nbytes`), the same shard count rule (`int(nbytes / max_shard_size) + 1`), the same contiguous
 sharding, the same embedding of external image files (`embed_table_storage`), the same parquet writer and row-group
 size, the same shard names, and the card YAML written by the same `datasets` helpers (`DatasetInfosDict`,
-`MetadataConfigs`) in the order the configs are pushed (`datasets_build.features.TASKS`), splits in `SPLITS` order.
-`tests/hub` checks it against a real `push_to_hub` run on an in-memory Hub.
+`MetadataConfigs`) in the order the configs are pushed (`datasets_build.features.sorted_configs`: task order of
+`TASKS`, then variant), splits in `SPLITS` order. `tests/hub` checks it against a real `push_to_hub` run on an
+in-memory Hub.
 
 The `dataset_info` block is complete for every config (features and every split's `num_examples` / `num_bytes`),
 never partial: a partial block makes `load_dataset(<dir>)` fail with a CastError (datasets 5.2).
@@ -30,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.errors import InputError
-from datasets_build.features import SPLITS, TASKS, TEXT_KINDS, features
+from datasets_build.features import SPLITS, TEXT_KINDS, features, parse_config, sorted_configs
 from benchmark.columns import fixed_shape_array
 
 README = "README.md"
@@ -38,40 +43,48 @@ _POSE_COLUMNS = ("pose", "pose_a", "pose_b")
 
 
 # ------------------------------------------------------------------------------------------------ validation
-def validate_datasets(datasets_by_task: Mapping[str, Mapping], *, origin: str | None = None) -> None:
-    """Refuse what cannot be published: unknown tasks or splits, features that differ from the task schema (naming
-    the task and column), empty splits, duplicate or missing ids within a config, non-finite poses, text lists of
-    different lengths, unknown text kinds. `origin` (a folder or file) is named in the errors."""
+def validate_datasets(datasets_by_config: Mapping[str, Mapping], *, origin: str | None = None) -> None:
+    """Refuse what cannot be published: malformed config names (unknown task prefix, empty or odd variant), two
+    config names that differ only in case (they would share a folder on case-insensitive file systems), unknown
+    splits, features that differ from the task schema (naming the config and column), empty splits, duplicate or
+    missing ids within a config, non-finite poses, text lists of different lengths, unknown text kinds. `origin`
+    (a folder or file) is named in the errors."""
     import datasets
 
-    if not isinstance(datasets_by_task, Mapping) or not datasets_by_task:
-        raise InputError("no datasets given: expected {task_id: DatasetDict}", file=origin)
-    for task, splits in datasets_by_task.items():
-        if task not in TASKS:
-            raise InputError(f"unknown task '{task}'", file=origin, field="task",
-                             hint=f"config names are task ids: {', '.join(TASKS)}")
+    if not isinstance(datasets_by_config, Mapping) or not datasets_by_config:
+        raise InputError("no datasets given: expected {config name: DatasetDict}", file=origin)
+    folded: dict[str, str] = {}
+    for config in datasets_by_config:
+        parse_config(config, file=origin)
+        other = folded.setdefault(config.lower(), config)
+        if other != config:
+            raise InputError(f"configs '{other}' and '{config}' differ only in case", file=origin, field="config",
+                             hint="their shard folders would collide on case-insensitive file systems; rename one")
+    for config, splits in datasets_by_config.items():
+        task = parse_config(config)[0]
         if not isinstance(splits, Mapping) or not splits:
-            raise InputError(f"task '{task}' has no splits", file=origin, hint="pass a DatasetDict with train/val/test")
+            raise InputError(f"config '{config}' has no splits", file=origin,
+                             hint="pass a DatasetDict with train/val/test")
         for split, ds in splits.items():
-            where = f"task '{task}', split '{split}'"
+            where = f"config '{config}', split '{split}'"
             if split not in SPLITS:
                 raise InputError(f"{where}: unknown split", file=origin, hint=f"splits are {', '.join(SPLITS)}")
             if not isinstance(ds, datasets.Dataset):
                 raise InputError(f"{where}: expected a datasets.Dataset, got {type(ds).__name__}", file=origin)
-            _check_features(task, split, ds, origin)
+            _check_features(config, task, split, ds, origin)
             if len(ds) == 0:
                 raise InputError(f"{where}: the split is empty", file=origin,
                                  hint="leave the split out (and say why in the card's not_built) or build rows")
-            _check_rows(task, split, ds, origin)
-        _check_ids(task, splits, origin)
+            _check_rows(config, split, ds, origin)
+        _check_ids(config, splits, origin)
 
 
-def _check_features(task: str, split: str, ds, origin) -> None:
+def _check_features(config: str, task: str, split: str, ds, origin) -> None:
     want = features(task)
     got = ds.features
     if got == want:
         return
-    where = f"task '{task}', split '{split}'"
+    where = f"config '{config}', split '{split}'"
     missing = [c for c in want if c not in got]
     extra = [c for c in got if c not in want]
     if missing:
@@ -87,11 +100,11 @@ def _check_features(task: str, split: str, ds, origin) -> None:
                              hint=f"build it with features=datasets_build.features.features('{task}')")
 
 
-def _check_rows(task: str, split: str, ds, origin) -> None:
+def _check_rows(config: str, split: str, ds, origin) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    where = f"task '{task}', split '{split}'"
+    where = f"config '{config}', split '{split}'"
     for col in _POSE_COLUMNS:
         if col in ds.column_names:
             arr = fixed_shape_array(ds, col)
@@ -118,7 +131,7 @@ def _check_rows(task: str, split: str, ds, origin) -> None:
                              field="text_kinds", hint=f"text kinds are {', '.join(TEXT_KINDS)}")
 
 
-def _check_ids(task: str, splits: Mapping, origin) -> None:
+def _check_ids(config: str, splits: Mapping, origin) -> None:
     import pyarrow.compute as pc
 
     names = list(splits)
@@ -127,7 +140,7 @@ def _check_ids(task: str, splits: Mapping, origin) -> None:
         col = ds.with_format("arrow")["id"]
         empty = np.asarray(pc.fill_null(pc.equal(col, ""), True).to_numpy(zero_copy_only=False), dtype=bool)
         if empty.any():
-            raise InputError(f"task '{task}', split '{split}': empty id", file=origin,
+            raise InputError(f"config '{config}', split '{split}': empty id", file=origin,
                              row=int(np.flatnonzero(empty)[0]), field="id")
         ids.append(np.asarray(col.to_numpy(zero_copy_only=False), dtype=str))
         split_of.append(np.full(len(col), k))
@@ -137,14 +150,14 @@ def _check_ids(task: str, splits: Mapping, origin) -> None:
     if (counts > 1).any():
         dup = int(np.flatnonzero(counts > 1)[0])
         rows = [f"{names[split_all[i]]} row {row_all[i]}" for i in np.flatnonzero(inverse == dup)[:3]]
-        raise InputError(f"task '{task}': id '{uniq[dup]}' is not unique within the config ({', '.join(rows)})",
-                         file=origin, field="id", hint="ids must be unique across train/val/test of a task")
+        raise InputError(f"config '{config}': id '{uniq[dup]}' is not unique within the config ({', '.join(rows)})",
+                         file=origin, field="id", hint="ids must be unique across train/val/test of a config")
 
 
 # ------------------------------------------------------------------------------------------------ writing
 def _canonical(task: str, splits: Mapping):
-    """{split: Dataset} in SPLITS order, columns in schema order, index mappings flattened: what a later push of
-    the exported files sees, so that shard counts and sizes agree with it."""
+    """{split: Dataset} of one config of `task`, in SPLITS order, columns in schema order, index mappings
+    flattened: what a later push of the exported files sees, so that shard counts and sizes agree with it."""
     out = {}
     order = list(features(task))
     for split in SPLITS:
@@ -186,27 +199,30 @@ def write_split_shards(ds, root: Path, data_dir: str, split: str, max_shard_size
     return SplitInfo(name=split, num_bytes=nbytes, num_examples=len(ds)), written
 
 
-def add_hub_metadata(card_data, task: str, features_, splits_info, written_sizes) -> None:
-    """Add `task`'s `dataset_info` and `configs` entries to `card_data` as push_to_hub's card update does."""
+def add_hub_metadata(card_data, config: str, features_, splits_info, written_sizes) -> None:
+    """Add the `dataset_info` and `configs` entries of `config` (shards under `<config>/`) to `card_data` as
+    push_to_hub(config_name=config)'s card update does."""
     from datasets.info import DatasetInfo, DatasetInfosDict
     from datasets.splits import SplitDict
     from datasets.utils.metadata import MetadataConfigs
 
-    info = DatasetInfo(config_name=task, features=features_, splits=SplitDict(), download_size=0, dataset_size=0)
+    parse_config(config)
+    info = DatasetInfo(config_name=config, features=features_, splits=SplitDict(), download_size=0, dataset_size=0)
     for split_info, size in zip(splits_info, written_sizes):
         info.splits.add(split_info)
         info.download_size += size
         info.dataset_size += split_info.num_bytes
     info.size_in_bytes = info.download_size + info.dataset_size
-    DatasetInfosDict({task: info}).to_dataset_card_data(card_data)
-    MetadataConfigs({task: {"data_files": [{"split": s.name, "path": f"{task}/{s.name}-*"}
-                                           for s in splits_info]}}).to_dataset_card_data(card_data)
+    DatasetInfosDict({config: info}).to_dataset_card_data(card_data)
+    MetadataConfigs({config: {"data_files": [{"split": s.name, "path": f"{config}/{s.name}-*"}
+                                             for s in splits_info]}}).to_dataset_card_data(card_data)
 
 
-def export_to_dir(datasets_by_task: Mapping[str, Mapping], out_dir: str | Path, card_metadata,
+def export_to_dir(datasets_by_config: Mapping[str, Mapping], out_dir: str | Path, card_metadata,
                   max_shard_size: str | int = "500MB", *, stats: Mapping | None = None,
                   overwrite: bool = False) -> Path:
-    """Write `datasets_by_task` ({task: DatasetDict}) to `out_dir` in the Hub layout, atomically; returns out_dir.
+    """Write `datasets_by_config` ({config name: DatasetDict}) to `out_dir` in the Hub layout, atomically; returns
+    out_dir. Configs are written in publishing order (`sorted_configs`), each under `<config>/`.
 
     `card_metadata` is a `card.CardMetadata` (the card is built from it and `stats`, computed with
     `stats.describe` when not given), or a ready `huggingface_hub.DatasetCard` whose body and metadata are kept and
@@ -217,7 +233,7 @@ def export_to_dir(datasets_by_task: Mapping[str, Mapping], out_dir: str | Path, 
     from datasets_build.hub.card import CardMetadata, build_card
 
     out_dir = Path(out_dir)
-    validate_datasets(datasets_by_task)
+    validate_datasets(datasets_by_config)
     if out_dir.exists() and not overwrite:
         raise InputError("the output folder already exists", file=str(out_dir),
                          hint="choose a new folder or pass overwrite=True (--overwrite)")
@@ -229,8 +245,8 @@ def export_to_dir(datasets_by_task: Mapping[str, Mapping], out_dir: str | Path, 
         if stats is None:
             from datasets_build.hub.stats import describe
 
-            stats = describe(datasets_by_task)
-        card = build_card(card_metadata, datasets_by_task, stats)
+            stats = describe(datasets_by_config)
+        card = build_card(card_metadata, datasets_by_config, stats)
     else:
         raise InputError(f"card_metadata must be a CardMetadata or a DatasetCard, not {type(card_metadata).__name__}",
                          field="card_metadata")
@@ -238,15 +254,14 @@ def export_to_dir(datasets_by_task: Mapping[str, Mapping], out_dir: str | Path, 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
     try:
-        for task in TASKS:
-            if task not in datasets_by_task:
-                continue
+        for config in sorted_configs(datasets_by_config):
+            task = parse_config(config)[0]
             splits_info, sizes = [], []
-            for split, ds in _canonical(task, datasets_by_task[task]).items():
-                info, size = write_split_shards(ds, tmp, task, split, max_shard_size)
+            for split, ds in _canonical(task, datasets_by_config[config]).items():
+                info, size = write_split_shards(ds, tmp, config, split, max_shard_size)
                 splits_info.append(info)
                 sizes.append(size)
-            add_hub_metadata(card.data, task, features(task), splits_info, sizes)
+            add_hub_metadata(card.data, config, features(task), splits_info, sizes)
         (tmp / README).write_text(str(card), encoding="utf-8")
         _replace_dir(tmp, out_dir)
     except BaseException:
@@ -272,7 +287,8 @@ def _replace_dir(new: Path, target: Path) -> None:
 
 # ------------------------------------------------------------------------------------------------ reading back
 def read_layout(folder: str | Path):
-    """({task: DatasetDict}, DatasetCard) of a Hub-layout folder (what export_to_dir writes), validated."""
+    """({config: DatasetDict}, DatasetCard) of a Hub-layout folder (what export_to_dir writes), validated; configs
+    in publishing order (`sorted_configs`)."""
     import datasets
     from datasets.utils.metadata import MetadataConfigs
     from huggingface_hub import DatasetCard
@@ -287,44 +303,42 @@ def read_layout(folder: str | Path):
     if not configs:
         raise InputError("the card's YAML lists no `configs`", file=str(readme), field="configs",
                          hint="re-export the folder with export_to_dir")
-    unknown = [c for c in configs if c not in TASKS]
-    if unknown:
-        raise InputError(f"config '{unknown[0]}' is not a task id", file=str(readme), field="configs",
-                         hint=f"config names are task ids: {', '.join(TASKS)}")
+    for config in configs:
+        parse_config(config, file=str(readme))
     out = {}
-    for task in TASKS:
-        if task not in configs:
-            continue
+    for config in sorted_configs(configs):
         try:
-            dd = datasets.load_dataset(str(folder), task)
+            dd = datasets.load_dataset(str(folder), config)
         except Exception as exc:  # noqa: BLE001 - missing shards, bad parquet and cast errors all land here
-            raise InputError(f"cannot load config '{task}' ({type(exc).__name__}: {exc})", file=str(folder),
-                             field=task, hint="re-export the folder with export_to_dir") from exc
+            raise InputError(f"cannot load config '{config}' ({type(exc).__name__}: {exc})", file=str(folder),
+                             field=config, hint="re-export the folder with export_to_dir") from exc
         order = [s for s in SPLITS if s in dd] + [s for s in dd if s not in SPLITS]
-        out[task] = datasets.DatasetDict({s: dd[s] for s in order})
+        out[config] = datasets.DatasetDict({s: dd[s] for s in order})
     validate_datasets(out, origin=str(folder))
     return out, card
 
 
-def split_fingerprints(folder: str | Path, tasks) -> dict[str, dict[str, str]]:
-    """{task: {split: fingerprint}}: `benchmark.tasks.data.fingerprint_files` of each split's shards."""
+def split_fingerprints(folder: str | Path, configs) -> dict[str, dict[str, str]]:
+    """{config: {split: fingerprint}}: `benchmark.tasks.data.fingerprint_files` of the shards under
+    `<folder>/<config>/<split>-*.parquet`."""
     from benchmark.tasks.data import fingerprint_files, split_files
 
     folder = Path(folder)
     out: dict[str, dict[str, str]] = {}
-    for task in tasks:
-        out[task] = {}
+    for config in configs:
+        parse_config(config, file=str(folder))
+        out[config] = {}
         for split in SPLITS:
-            files = split_files(folder, task, split)
+            files = split_files(folder, config, split)
             if files:
-                out[task][split] = fingerprint_files(files)
+                out[config][split] = fingerprint_files(files)
     return out
 
 
 def layout_fingerprint(per_split: Mapping[str, Mapping[str, str]]) -> str:
     """One 16-hex fingerprint of all configs and splits from `split_fingerprints`' result."""
     h = hashlib.sha256()
-    for task in sorted(per_split):
-        for split in sorted(per_split[task]):
-            h.update(f"{task}/{split}={per_split[task][split]}\n".encode())
+    for config in sorted(per_split):
+        for split in sorted(per_split[config]):
+            h.update(f"{config}/{split}={per_split[config][split]}\n".encode())
     return h.hexdigest()[:16]

@@ -2,13 +2,16 @@
 
 `publish(from_dir, repo_id)`:
 1. reads and validates `from_dir` (what `export_to_dir` wrote) before any network call;
-2. pushes every task config with `DatasetDict.push_to_hub(repo_id, config_name=<task>)`, in `TASKS` order; each
-   push writes its shards and updates the card's `configs` / `dataset_info` in the same commit;
+2. pushes every config (a task id, or task id + "-" + variant such as `pose_to_text-H`) with
+   `DatasetDict.push_to_hub(repo_id, config_name=<config>)`, in publishing order
+   (`datasets_build.features.sorted_configs`: task order of `TASKS`, then variant); each push writes its shards
+   under `<config>/` and updates the card's `configs` / `dataset_info` in the same commit;
 3. downloads the card those pushes wrote, checks that it lists every config with the expected row counts, gives it
    the body and the non-layout metadata (license, tags, provenance ...) of `from_dir`'s card, and uploads it with
    `parent_commit` = the last push, so nothing written in between is overwritten and `configs` stay as pushed
    (a card generated separately and pushed on its own would clobber them: mteb#2623, huggingface_hub#3043);
-4. records the commit sha of that last commit in `revisions.json` (`revisions.record_revision`).
+4. records the commit sha of that last commit, the configs and their split fingerprints in `revisions.json`
+   (`revisions.record_revision`).
 
 Offline (HF_HUB_OFFLINE=1, or the Hub unreachable) it raises `HubUnreachable`, which says so and suggests
 `--to-dir`; nothing is recorded.
@@ -23,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 from benchmark.errors import BenchmarkError
-from datasets_build.features import TASKS
+from datasets_build.features import sorted_configs
 from datasets_build.hub import revisions
 from datasets_build.hub.export import (
     README, export_to_dir, layout_fingerprint, read_layout, split_fingerprints,
@@ -90,8 +93,8 @@ def _unreachable(repo_id: str, from_dir: Path, detail: str, pushed: list[str], r
 def copy_layout(from_dir: str | Path, out_dir: str | Path, *, max_shard_size: str | int = "500MB",
                 overwrite: bool = False) -> Path:
     """Write the layout of `from_dir` to `out_dir` exactly as a push would (re-sharded, card kept)."""
-    datasets_by_task, card = read_layout(from_dir)
-    return export_to_dir(datasets_by_task, out_dir, card, max_shard_size, overwrite=overwrite)
+    datasets_by_config, card = read_layout(from_dir)
+    return export_to_dir(datasets_by_config, out_dir, card, max_shard_size, overwrite=overwrite)
 
 
 def publish(from_dir: str | Path, repo_id: str, *, token: str | None = None, private: bool | None = None,
@@ -105,9 +108,9 @@ def publish(from_dir: str | Path, repo_id: str, *, token: str | None = None, pri
     from_dir = Path(from_dir)
     record = Path(revisions_file or revisions.REVISIONS_FILE)
     revisions.check_repo_id(repo_id)
-    datasets_by_task, local_card = read_layout(from_dir)
-    tasks = [t for t in TASKS if t in datasets_by_task]
-    per_split = split_fingerprints(from_dir, tasks)
+    datasets_by_config, local_card = read_layout(from_dir)
+    configs = sorted_configs(datasets_by_config)
+    per_split = split_fingerprints(from_dir, configs)
     if hub_offline():
         raise _unreachable(repo_id, from_dir, "offline mode is enabled: HF_HUB_OFFLINE is set", [], record)
     if api is None:
@@ -118,12 +121,12 @@ def publish(from_dir: str | Path, repo_id: str, *, token: str | None = None, pri
     pushed: list[str] = []
     try:
         last = None
-        for task in tasks:
-            message = commit_message or f"unipose-bench: publish config {task}"
-            last = datasets_by_task[task].push_to_hub(repo_id, config_name=task, token=token, private=private,
-                                                      max_shard_size=max_shard_size, commit_message=message)
-            pushed.append(task)
-        final = _update_card(api, repo_id, local_card, last.oid, datasets_by_task,
+        for config in configs:
+            message = commit_message or f"unipose-bench: publish config {config}"
+            last = datasets_by_config[config].push_to_hub(repo_id, config_name=config, token=token, private=private,
+                                                          max_shard_size=max_shard_size, commit_message=message)
+            pushed.append(config)
+        final = _update_card(api, repo_id, local_card, last.oid, datasets_by_config,
                              commit_message or "unipose-bench: dataset card")
     except BenchmarkError:
         raise
@@ -138,13 +141,13 @@ def publish(from_dir: str | Path, repo_id: str, *, token: str | None = None, pri
                 f"`hf auth login`) and that it may write to the repo. Nothing was recorded in {record}."
                 f"{_partial(pushed)}") from exc
         raise
-    splits = {t: {s: {"num_examples": len(datasets_by_task[t][s]), "fingerprint": fp}
-                  for s, fp in per_split[t].items()} for t in tasks}
-    return revisions.record_revision(repo_id, final.oid, tasks, layout_fingerprint(per_split), splits=splits,
+    splits = {c: {s: {"num_examples": len(datasets_by_config[c][s]), "fingerprint": fp}
+                  for s, fp in per_split[c].items()} for c in configs}
+    return revisions.record_revision(repo_id, final.oid, configs, layout_fingerprint(per_split), splits=splits,
                                      path=record)
 
 
-def _update_card(api, repo_id: str, local_card, parent_commit: str, datasets_by_task, message: str):
+def _update_card(api, repo_id: str, local_card, parent_commit: str, datasets_by_config, message: str):
     """Give the card the pushes wrote the local body and metadata, keeping its `configs`/`dataset_info`."""
     from datasets.info import DatasetInfosDict
     from datasets.utils.metadata import MetadataConfigs
@@ -154,13 +157,13 @@ def _update_card(api, repo_id: str, local_card, parent_commit: str, datasets_by_
     hub_card = DatasetCard.load(path, repo_type="dataset")
     configs = MetadataConfigs.from_dataset_card_data(hub_card.data)
     infos = DatasetInfosDict.from_dataset_card_data(hub_card.data)
-    for task, dd in datasets_by_task.items():
-        if task not in configs:
-            raise PublishError(f"after the push, the card of {repo_id} does not list config '{task}'")
+    for config, dd in datasets_by_config.items():
+        if config not in configs:
+            raise PublishError(f"after the push, the card of {repo_id} does not list config '{config}'")
         want = {s: len(ds) for s, ds in dd.items()}
-        got = {s: info.num_examples for s, info in (infos[task].splits or {}).items()} if task in infos else {}
+        got = {s: info.num_examples for s, info in (infos[config].splits or {}).items()} if config in infos else {}
         if got != want:
-            raise PublishError(f"after the push, {repo_id} config '{task}' has splits {got}, expected {want}")
+            raise PublishError(f"after the push, {repo_id} config '{config}' has splits {got}, expected {want}")
     layout = {k: hub_card.data.get(k) for k in LAYOUT_KEYS}
     merged = {k: v for k, v in local_card.data.to_dict().items() if k not in LAYOUT_KEYS}
     merged.update({k: v for k, v in layout.items() if v is not None})

@@ -4,9 +4,11 @@ One entry per dataset repo:
 
     {"ORG/NAME": {"revision": "<40-hex commit sha after the last push>",
                   "pushed_at": "2026-01-31T12:00:00+00:00",
-                  "configs": ["image_diff", ...],
+                  "configs": ["image_diff", "pose_to_text-A", "pose_to_text-H", ...],
                   "fingerprint": "<16 hex: content hash of all shards>",
-                  "splits": {"pose_to_text": {"train": {"num_examples": 100, "fingerprint": "<16 hex>"}, ...}}}}
+                  "splits": {"pose_to_text-H": {"train": {"num_examples": 100, "fingerprint": "<16 hex>"}, ...}}}}
+
+`configs` are the config names pushed (task ids, or task id + "-" + variant), sorted by name.
 
 Task specs pin `revision` (`get_revision(repo_id)`), so a task always scores the data it was defined on. The split
 fingerprints are `benchmark.tasks.data.fingerprint_files` of the split's shards, the same value a local copy of the

@@ -1,9 +1,10 @@
-"""Descriptive statistics of the seven task datasets, per task and split.
+"""Descriptive statistics of the task datasets, per config and split.
 
-They are committed next to the builder that made the data (`stats/<task>.json`, the builder picks the folder) and
-embedded in the dataset card, so that a silent change of the data (a different count, a caption pipeline that drifts,
-a pose generator that collapses) shows up as a diff and fails `compare_stats` in the builders' tests, as MTEB's
-committed descriptive statistics do.
+A config is a task id or a task id + "-" + variant (`datasets_build.features.parse_config`); what is measured
+depends on its task (`task_of`). The statistics are committed next to the builder that made the data
+(`stats/<config>.json`, the builder picks the folder) and embedded in the dataset card, so that a silent change of
+the data (a different count, a caption pipeline that drifts, a pose generator that collapses) shows up as a diff and
+fails `compare_stats` in the builders' tests, as MTEB's committed descriptive statistics do.
 
 What is measured (per split):
 * `num_rows`.
@@ -17,10 +18,11 @@ What is measured (per split):
   (millimetres) between two poses, averaged over all pairs of a fixed-seed sample of at most `max_pose_sample` poses,
   on the 22 joints of the embedded skeleton body (`benchmark.body.skeleton.SkeletonBody`) with the root rotation set
   to identity, so that it measures the spread of body articulation, not of global orientation.
-* `pairs` (pose_diff, image_diff, pose_edit): `in_sequence_share` and `mean_pair_mpje_mm`, the mean per-joint distance
-  between pose A and pose B of a pair (same skeleton, same root convention).
-* `images` (image tasks): the count of each image size "WxH" per image column, and the count of each `joint_set`.
-* `pose_estimation`: `has_pose_share` and the count of each `action`.
+* `pairs` (configs of pose_diff, image_diff, pose_edit): `in_sequence_share` and `mean_pair_mpje_mm`, the mean
+  per-joint distance between pose A and pose B of a pair (same skeleton, same root convention).
+* `images` (configs of the image tasks): the count of each image size "WxH" per image column, and the count of each
+  `joint_set`.
+* `pose_estimation` (its configs): `has_pose_share` and the count of each `action`.
 
 Floats are plain Python floats; `compare_stats` compares counts exactly and floats within a relative tolerance.
 """
@@ -37,8 +39,9 @@ import numpy as np
 
 from benchmark.errors import InputError
 from benchmark.columns import fixed_shape_array
+from datasets_build.features import parse_config, sorted_configs, task_of
 
-STATS_VERSION = 1
+STATS_VERSION = 2  # 2: one file per config (`config` and `task` fields)
 DEFAULT_MAX_POSE_SAMPLE = 500
 DEFAULT_SEED = 0
 
@@ -54,28 +57,28 @@ _IMAGE_COLUMNS = {"image_to_text": ("image",), "pose_estimation": ("image",), "i
 _NON_WORD = r"[^\p{L}\p{N}']+"
 
 
-def describe(datasets_by_task: Mapping[str, Mapping], *, seed: int = DEFAULT_SEED,
+def describe(datasets_by_config: Mapping[str, Mapping], *, seed: int = DEFAULT_SEED,
              max_pose_sample: int = DEFAULT_MAX_POSE_SAMPLE) -> dict:
-    """{task: {split: statistics}} of `datasets_by_task` ({task: DatasetDict}), as described in the module doc.
+    """{config: {split: statistics}} of `datasets_by_config` ({config name: DatasetDict}), as described in the
+    module doc; configs in publishing order (`sorted_configs`).
 
     `seed` and `max_pose_sample` fix the pose sample of `pairwise_mpje_mm`; the same data and seed give the same
     numbers.
     """
     from benchmark.body.skeleton import SkeletonBody
 
+    configs = sorted_configs(datasets_by_config)  # validates every name before any work
     body = SkeletonBody()
-    out: dict = {}
-    for task, splits in datasets_by_task.items():
-        if task not in _POSE_COLUMNS:
-            raise InputError(f"unknown task '{task}'", field="task", hint=f"the tasks are {', '.join(_POSE_COLUMNS)}")
-        out[task] = {split: describe_split(task, ds, body=body, seed=seed, max_pose_sample=max_pose_sample)
-                     for split, ds in splits.items()}
-    return out
+    return {config: {split: describe_split(config, ds, body=body, seed=seed, max_pose_sample=max_pose_sample)
+                     for split, ds in datasets_by_config[config].items()}
+            for config in configs}
 
 
-def describe_split(task: str, ds, *, body=None, seed: int = DEFAULT_SEED,
+def describe_split(config: str, ds, *, body=None, seed: int = DEFAULT_SEED,
                    max_pose_sample: int = DEFAULT_MAX_POSE_SAMPLE) -> dict:
-    """Statistics of one split (`datasets.Dataset` with the features of `task`)."""
+    """Statistics of one split (`datasets.Dataset` with the features of `config`'s task; `config` may be a plain
+    task id)."""
+    task = task_of(config)
     if body is None:
         from benchmark.body.skeleton import SkeletonBody
 
@@ -274,28 +277,39 @@ def _rounded(obj, digits: int = 6):
     return obj
 
 
-def write_stats(stats_by_task: Mapping[str, Mapping], folder: str | Path) -> list[Path]:
-    """Write `{folder}/{task}.json` for every task of `describe(...)`'s result (floats to 6 significant digits).
+def write_stats(stats_by_config: Mapping[str, Mapping], folder: str | Path) -> list[Path]:
+    """Write `{folder}/{config}.json` for every config of `describe(...)`'s result (floats to 6 significant
+    digits); each file holds `stats_version`, `config`, `task` and `splits`.
 
     Each file is written to a temporary name and renamed, so a crash never leaves a truncated file.
     """
+    for config in stats_by_config:
+        parse_config(config)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for task, splits in stats_by_task.items():
-        path = folder / f"{task}.json"
+    for config, splits in stats_by_config.items():
+        path = folder / f"{config}.json"
         tmp = path.with_suffix(".json.partial")
-        payload = {"stats_version": STATS_VERSION, "task": task, "splits": _rounded(dict(splits))}
+        payload = {"stats_version": STATS_VERSION, "config": config, "task": task_of(config),
+                   "splits": _rounded(dict(splits))}
         tmp.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n", encoding="utf-8")
         tmp.replace(path)
         written.append(path)
     return written
 
 
-def load_stats(folder: str | Path, tasks=None) -> dict:
-    """{task: {split: statistics}} read from `{folder}/{task}.json` (all such files, or only `tasks`)."""
+def load_stats(folder: str | Path, configs=None) -> dict:
+    """{config: {split: statistics}} read from `{folder}/{config}.json` (every `*.json` of the folder, or only
+    `configs`), in publishing order. A file whose name is not a config name, or whose `config` / `task` fields do
+    not match its name, raises InputError."""
     folder = Path(folder)
-    paths = [folder / f"{t}.json" for t in tasks] if tasks is not None else sorted(folder.glob("*.json"))
+    if configs is None:
+        found = list(folder.glob("*.json"))
+        for path in found:
+            parse_config(path.stem, file=str(path))
+        configs = [path.stem for path in found]
+    paths = [folder / f"{c}.json" for c in sorted_configs(configs)]
     out = {}
     for path in paths:
         if not path.is_file():
@@ -306,8 +320,12 @@ def load_stats(folder: str | Path, tasks=None) -> dict:
             if payload.get("stats_version") != STATS_VERSION:
                 raise InputError(f"stats_version {payload.get('stats_version')!r} is not {STATS_VERSION}",
                                  file=str(path), field="stats_version", hint="regenerate the statistics")
-            out[payload["task"]] = payload["splits"]
-        except (json.JSONDecodeError, KeyError, AttributeError) as exc:
+            if payload["config"] != path.stem or payload["task"] != task_of(path.stem):
+                raise InputError(f"the file is named for config '{path.stem}' but holds config "
+                                 f"{payload['config']!r} of task {payload['task']!r}", file=str(path),
+                                 field="config", hint="regenerate it with write_stats()")
+            out[path.stem] = payload["splits"]
+        except (json.JSONDecodeError, KeyError, AttributeError, TypeError) as exc:
             raise InputError(f"not a statistics file ({type(exc).__name__}: {exc})", file=str(path),
                              hint="regenerate it with write_stats()") from None
     return out

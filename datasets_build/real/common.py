@@ -3,7 +3,8 @@
 * `BuildInfo` records what was built (config -> split -> rows), what was not and why, notes, counters (e.g. missing
   images skipped), the card's source keys and text versions; `BuildResult` = (datasets, info) is what every
   builder returns.
-* Config names are `<task>-<variant>` (`config_name`, `task_of`).
+* Config names are `<task>-<variant>` (`config_name`, `task_of`, defined in `datasets_build.features` and
+  re-exported here for the builders).
 * Text order: the kind a config is about comes first (`ordered_texts`), so that "the first text of kind k" keeps the
   upstream caption index 0 of that kind.
 * Datasets: small pose/text configs are built in memory (`dataset_from_columns`); image configs are streamed into an
@@ -18,24 +19,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from benchmark.errors import InputError
-from datasets_build.features import SPLITS, TASKS, features
+from datasets_build.features import SPLITS, config_name, features, task_of  # noqa: F401 - config names re-exported
 from datasets_build.sources.captions import Texts
 
 TEXT_COLUMNS = ("texts", "text_kinds", "text_versions")
-
-
-def config_name(task: str, variant: str) -> str:
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; the tasks are {', '.join(TASKS)}")
-    return f"{task}-{variant}"
-
-
-def task_of(config: str) -> str:
-    """The task id of a config name ("pose_to_text-A" -> "pose_to_text")."""
-    task = config.split("-", 1)[0]
-    if task not in TASKS:
-        raise ValueError(f"config {config!r} does not start with a task id ({', '.join(TASKS)})")
-    return task
 
 
 @dataclass

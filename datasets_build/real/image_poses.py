@@ -16,7 +16,6 @@ body pitch / roll (an image tells nothing about the true vertical).
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -24,7 +23,7 @@ import numpy as np
 
 from benchmark.body import rotations as rot
 from benchmark.body.frames import normalize_pose_heading, rotate_root
-from benchmark.errors import InputError
+from datasets_build.pair_mining import sub_seed
 from datasets_build.real.crops import CropOptions
 from datasets_build.real.image_rows import ImageSet, RowGeometry, row_geometry
 
@@ -35,14 +34,6 @@ def camera_poses_to_amass(poses: np.ndarray) -> np.ndarray:
     """Poses [N, J, 3] with the root in the camera frame -> root in the z-up AMASS-style frame (not normalised)."""
     poses = np.asarray(poses, dtype=np.float64)
     return rotate_root(poses, np.broadcast_to(CAMERA_TO_AMASS, (len(poses), 3, 3)))
-
-
-def sub_seed(seed: int, *names: str) -> int:
-    """A non-negative int seed for one named step of a build, derived from the build seed."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"seed {seed!r} is not a non-negative integer", field="seed")
-    words = [int(seed)] + [zlib.crc32(n.encode()) for n in names]
-    return int(np.random.SeedSequence(words).generate_state(1)[0])
 
 
 @dataclass

@@ -24,14 +24,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
-import torch
 from tqdm.auto import tqdm
 
 from benchmark.errors import InputError
 from datasets_build.real.common import (ArrowRowWriter, BuildInfo, BuildResult, check_unique_ids, config_name,
                                         dataset_dict, work_folder)
 from datasets_build.real.crops import CropOptions
-from datasets_build.real.image_poses import PosePool, default_body_model, sub_seed
+from datasets_build.pair_mining import PosecodeCounter, choose_pose_a, pose_features, sub_seed, top_similar
+from datasets_build.real.image_poses import PosePool, default_body_model
 from datasets_build.real.image_rows import iter_crop_records
 from datasets_build.real.imagescript import (UNIPOSE_REFINED_TRAIN_SIZE, UNIPOSE_TEST_SIZE, UNIPOSE_TRAIN_SIZES,
                                              build_refined, check_sizes, sample_pools, split_sources)
@@ -48,77 +48,6 @@ def default_describe_pairs(joints_a: np.ndarray, joints_b: np.ndarray, version: 
     from datasets_build.captioning import describe_pose_pairs
 
     return describe_pose_pairs(joints_a, joints_b, version, seed)
-
-
-class PosecodeCounter:
-    """Posecodes of a pool's poses, computed once; `count(rows_a, rows_b)` = differing posecodes per row pair."""
-
-    def __init__(self, joints: np.ndarray):
-        from datasets_build.captioning import posecode_arrays
-
-        self.arrays = posecode_arrays(joints)
-
-    def _take(self, rows: np.ndarray):
-        from datasets_build.captioning import PosecodeArrays
-
-        a = self.arrays
-        return PosecodeArrays({k: v[rows] for k, v in a.categories.items()}, a.super_posecodes[rows], a.table,
-                              a.has_rotations)
-
-    def count(self, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
-        from datasets_build.captioning import count_differing_posecodes
-
-        return count_differing_posecodes(self._take(rows_a), self._take(rows_b))
-
-
-def pose_features(evaluator, poses: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    """Unit-norm float32 [N, D] features of heading-normalised poses [N, 22, 3] (flat hands added when the evaluator
-    takes more joints)."""
-    arch = getattr(evaluator, "arch", None)
-    n_joints = int(getattr(arch, "n_joints", 22) or 22)
-    poses = np.asarray(poses, np.float32)
-    if n_joints > poses.shape[1]:
-        poses = np.concatenate([poses, np.zeros((len(poses), n_joints - poses.shape[1], 3), np.float32)], axis=1)
-    feats = np.concatenate([np.asarray(evaluator.encode_poses(poses[s:s + batch_size]), dtype=np.float32)
-                            for s in range(0, len(poses), batch_size)]) if len(poses) else np.zeros((0, 1), np.float32)
-    if feats.shape[0] != len(poses) or not np.isfinite(feats).all():
-        raise InputError(f"the evaluator returned features of shape {list(feats.shape)} for {len(poses)} poses, or "
-                         "non-finite values", field="evaluator")
-    norms = np.linalg.norm(feats, axis=1, keepdims=True)
-    return feats / np.where(norms > 0, norms, 1.0)
-
-
-def top_similar(features: np.ndarray, queries: np.ndarray, k: int, max_chunk_values: int = 1 << 25
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """(indices [Q, k'], similarities [Q, k']) of the k' = min(k, N - 1) rows of `features` [N, D] most similar
-    (dot product) to each query row (indices into features), the query itself excluded; most similar first.
-    Queries run in chunks of at most `max_chunk_values` similarities."""
-    f = torch.as_tensor(np.asarray(features, dtype=np.float32))
-    n = len(f)
-    k = min(int(k), n - 1)
-    chunk = max(1, max_chunk_values // max(n, 1))
-    out_i, out_s = [np.zeros((0, k), np.int64)], [np.zeros((0, k), np.float32)]
-    for s in range(0, len(queries), chunk):
-        q = torch.as_tensor(np.asarray(queries[s:s + chunk], dtype=np.int64))
-        sims = f[q] @ f.T
-        sims[torch.arange(len(q)), q] = -torch.inf
-        values, order = torch.topk(sims, k, dim=1, largest=True, sorted=True)
-        out_i.append(order.numpy())
-        out_s.append(values.numpy())
-    return np.concatenate(out_i), np.concatenate(out_s)
-
-
-def choose_pose_a(candidates: np.ndarray, differing: np.ndarray, min_differing: int, choose_among: int,
-                  rng: np.random.Generator) -> np.ndarray:
-    """Per query, a candidate [Q] drawn uniformly among its first `choose_among` candidates (similarity order) that
-    differ by at least `min_differing` posecodes; -1 where there is none."""
-    valid = differing >= min_differing
-    rank = np.cumsum(valid, axis=1) - 1
-    eligible = valid & (rank < choose_among)
-    n_eligible = eligible.sum(axis=1)
-    pick = np.floor(rng.random(len(candidates)) * np.maximum(n_eligible, 1)).astype(np.int64)
-    column = np.argmax(eligible & (rank == pick[:, None]), axis=1)
-    return np.where(n_eligible > 0, candidates[np.arange(len(candidates)), column], -1)
 
 
 def mine_pairs(pool: PosePool, selected_b: np.ndarray, *, evaluator, body_model, top_k: int, min_differing: int,

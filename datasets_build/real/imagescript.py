@@ -27,7 +27,8 @@ from benchmark.errors import InputError
 from datasets_build.real.common import (ArrowRowWriter, BuildInfo, BuildResult, check_unique_ids, config_name,
                                         dataset_dict, work_folder)
 from datasets_build.real.crops import CropOptions
-from datasets_build.real.image_poses import PosePool, default_body_model, select_farthest, sub_seed
+from datasets_build.pair_mining import sub_seed
+from datasets_build.real.image_poses import PosePool, default_body_model, select_farthest
 from datasets_build.real.image_rows import ImageSet, iter_crop_records
 from datasets_build.real.pose_estimation import card_source
 from datasets_build.real.refine import Refiner, refined_dataset, refiner_version

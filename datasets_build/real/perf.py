@@ -52,7 +52,7 @@ def _reference_choice(feats, arrays, queries, top_k, min_differing, choose_among
 def benchmark_mining(n_poses: int = 20000, n_queries: int = 2000, reference_queries: int = 200, top_k: int = 100,
                      min_differing: int = 10, choose_among: int = 3, seed: int = 0) -> dict:
     from datasets_build.captioning import posecode_arrays
-    from datasets_build.real.imagediff import PosecodeCounter, choose_pose_a, top_similar
+    from datasets_build.pair_mining import PosecodeCounter, choose_pose_a, top_similar
 
     joints, feats = _poses_and_features(n_poses, seed)
     queries = np.random.default_rng(seed + 1).choice(n_poses, size=n_queries, replace=False)

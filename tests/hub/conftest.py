@@ -43,3 +43,19 @@ def exported(all_datasets, card_metadata, tmp_path_factory):
     from datasets_build.hub.export import export_to_dir
 
     return export_to_dir(all_datasets, tmp_path_factory.mktemp("export") / "world", card_metadata)
+
+
+@pytest.fixture(scope="session")
+def variant_world():
+    """Variant configs (pose_to_text-A/-H next to plain pose_to_text, pose_diff-A, pose_estimation-3dpw/-h36m/
+    -h36m17), inserted out of order."""
+    from tests.hub.synthetic import make_variant_world
+
+    return make_variant_world(seed=0)
+
+
+@pytest.fixture(scope="session")
+def exported_variants(variant_world, card_metadata, tmp_path_factory):
+    from datasets_build.hub.export import export_to_dir
+
+    return export_to_dir(variant_world, tmp_path_factory.mktemp("export-variants") / "world", card_metadata)

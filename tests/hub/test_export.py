@@ -1,21 +1,24 @@
-"""export_to_dir: round trip through load_dataset, identity with push_to_hub, card YAML, atomicity, validation."""
+"""export_to_dir: round trip through load_dataset, identity with push_to_hub, card YAML, atomicity, validation;
+for plain task configs and for variant configs (`pose_to_text-H`, `pose_estimation-3dpw` ...)."""
 
 from __future__ import annotations
 
 import re
+import shutil
 
 import numpy as np
 import pytest
 import yaml
 
 from benchmark.errors import InputError
-from datasets_build.features import SPLITS, TASKS, features
+from datasets_build.features import SPLITS, TASKS, features, task_of
 from datasets_build.hub import export as export_mod
 from datasets_build.hub.export import export_to_dir, read_layout
 from tests.hub.fake_hub import FakeHub
-from tests.hub.synthetic import make_task_dataset
+from tests.hub.synthetic import VARIANT_ORDER, make_task_dataset
 
-SHARD = re.compile(r"^(?P<task>[a-z_]+)/(?P<split>train|val|test)-(?P<i>\d{5})-of-(?P<n>\d{5})\.parquet$")
+SHARD = re.compile(r"^(?P<config>[a-z_]+(?:-[A-Za-z0-9-]+)?)/(?P<split>train|val|test)-(?P<i>\d{5})-of-(?P<n>\d{5})"
+                   r"\.parquet$")
 
 
 def front_matter(text: str) -> dict:
@@ -87,7 +90,7 @@ def test_shard_naming_and_count_follow_push_to_hub_with_several_shards(tmp_path,
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.parquet"))
     for name in names:
         m = SHARD.match(name)
-        assert m and m["task"] == "image_to_text" and int(m["i"]) < int(m["n"]), name
+        assert m and m["config"] == "image_to_text" and int(m["i"]) < int(m["n"]), name
     assert [n for n in names if "/train-" in n] == [
         f"image_to_text/train-{i:05d}-of-{n_train:05d}.parquet" for i in range(n_train)]
     hub = FakeHub(tmp_path / "hub").install(monkeypatch)
@@ -189,7 +192,7 @@ def _with_column(ds, name, values, feature):
     return datasets.Dataset.from_dict(data, features=feats)
 
 
-def test_wrong_schema_is_refused_naming_task_and_column(all_datasets, card_metadata, tmp_path):
+def test_wrong_schema_is_refused_naming_config_and_column(all_datasets, card_metadata, tmp_path):
     import datasets
 
     dd = all_datasets["pose_to_text"]
@@ -197,11 +200,11 @@ def test_wrong_schema_is_refused_naming_task_and_column(all_datasets, card_metad
                             datasets.Array2D((21, 3), "float32"))
     with pytest.raises(InputError) as err:
         export_to_dir({"pose_to_text": {"train": bad_pose}}, tmp_path / "a", card_metadata)
-    assert "task 'pose_to_text'" in str(err.value) and "column 'pose'" in str(err.value)
+    assert "config 'pose_to_text'" in str(err.value) and "column 'pose'" in str(err.value)
     assert err.value.field == "pose"
 
     missing = dd["train"].remove_columns("text_versions")
-    with pytest.raises(InputError, match="task 'pose_to_text'.*column 'text_versions' is missing"):
+    with pytest.raises(InputError, match="config 'pose_to_text'.*column 'text_versions' is missing"):
         export_to_dir({"pose_to_text": {"train": missing}}, tmp_path / "b", card_metadata)
     extra = dd["train"].add_column("note", ["x"] * len(dd["train"]))
     with pytest.raises(InputError, match="column 'note' is not in the schema"):
@@ -263,3 +266,120 @@ def test_column_order_and_index_mappings_do_not_change_the_shards(all_datasets, 
     assert sorted(a) == sorted(b)
     assert all(a[k] == b[k] for k in a if k.endswith(".parquet"))
     assert front_matter(a["README.md"].decode()) == front_matter(b["README.md"].decode())
+
+
+# ------------------------------------------------------------------------------------------------ variant configs
+@pytest.mark.parametrize("config", VARIANT_ORDER)
+def test_variant_configs_load_back_by_name(config, exported_variants, variant_world):
+    import datasets
+
+    loaded = datasets.load_dataset(str(exported_variants), config)
+    built = variant_world[config]
+    task = task_of(config)
+    assert list(loaded) == [s for s in SPLITS if s in built]
+    for split in built:
+        assert loaded[split].features == features(task)
+        # ids start with the config name: no row of a neighbouring config (pose_to_text vs pose_to_text-H,
+        # pose_estimation-h36m vs -h36m17) leaks in
+        assert loaded[split]["id"] == [f"{config}-{split}-{i:03d}" for i in range(len(built[split]))]
+        assert_rows_equal(built[split], loaded[split], features(task))
+
+
+def test_human_variant_round_trip(exported_variants, variant_world):
+    import datasets
+
+    loaded = datasets.load_dataset(str(exported_variants), "pose_to_text-H")
+    assert {s: len(d) for s, d in loaded.items()} == {"train": 4, "test": 2}
+    assert {k for kinds in loaded["train"]["text_kinds"] for k in kinds} == {"human"}
+    np.testing.assert_array_equal(np.asarray(loaded["test"].with_format("numpy")["pose"]),
+                                  np.asarray(variant_world["pose_to_text-H"]["test"].with_format("numpy")["pose"]))
+
+
+def test_variant_layout_readme_and_shard_paths(exported_variants, variant_world):
+    meta = front_matter((exported_variants / "README.md").read_text(encoding="utf-8"))
+    assert [c["config_name"] for c in meta["configs"]] == sorted(VARIANT_ORDER)  # datasets' helpers sort by name
+    for entry in meta["configs"]:
+        config = entry["config_name"]
+        assert entry["data_files"] == [{"split": s, "path": f"{config}/{s}-*"} for s in SPLITS
+                                       if s in variant_world[config]]
+    infos = {i["config_name"]: i for i in meta["dataset_info"]}
+    assert sorted(infos) == sorted(VARIANT_ORDER)
+    for config, info in infos.items():
+        assert [f["name"] for f in info["features"]] == list(features(task_of(config)))
+        assert {s["name"]: s["num_examples"] for s in info["splits"]} == {
+            s: len(ds) for s, ds in variant_world[config].items()}
+        assert info["download_size"] == sum(p.stat().st_size for p in (exported_variants / config).glob("*.parquet"))
+    shards = sorted(p.relative_to(exported_variants).as_posix() for p in exported_variants.rglob("*.parquet"))
+    expected = sorted(f"{c}/{s}-00000-of-00001.parquet" for c in VARIANT_ORDER for s in variant_world[c])
+    assert shards == expected
+    assert all(SHARD.match(name)["config"] == name.split("/")[0] for name in shards)
+
+
+def test_variant_shards_and_card_are_identical_to_push_to_hub(variant_world, exported_variants, tmp_path,
+                                                              monkeypatch):
+    hub = FakeHub(tmp_path).install(monkeypatch)
+    for config in VARIANT_ORDER:
+        variant_world[config].push_to_hub("test-org/variants", config_name=config)
+    pushed = hub.snapshot("test-org/variants")
+    local = files_of(exported_variants)
+    assert sorted(pushed) == sorted(local)
+    assert all(pushed[k] == local[k] for k in local if k.endswith(".parquet"))
+    hub_yaml, local_yaml = front_matter(pushed["README.md"].decode()), front_matter(local["README.md"].decode())
+    assert hub_yaml["configs"] == local_yaml["configs"]
+    assert hub_yaml["dataset_info"] == local_yaml["dataset_info"]
+
+
+def test_read_layout_returns_configs_in_publishing_order(exported_variants, variant_world):
+    back, _ = read_layout(exported_variants)
+    assert list(back) == list(VARIANT_ORDER)  # task order of TASKS, then variant; the plain task id first
+    for config, dd in back.items():
+        assert {s: len(d) for s, d in dd.items()} == {s: len(d) for s, d in variant_world[config].items()}
+        assert dd[next(iter(dd))].features == features(task_of(config))
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("pose2text-A", "config name 'pose2text-A' does not start with a task id"),
+    ("pose_to_text-", "config name 'pose_to_text-' has an empty variant"),
+    ("pose_to_text-H v2", "characters other than letters, digits and '-'"),
+])
+def test_bad_config_names_are_refused_before_anything_is_written(bad, message, variant_world, card_metadata,
+                                                                 tmp_path):
+    given = {"pose_to_text-A": variant_world["pose_to_text-A"], bad: variant_world["pose_to_text-H"]}
+    with pytest.raises(InputError, match=re.escape(message)) as err:
+        export_to_dir(given, tmp_path / "out", card_metadata)
+    assert err.value.field == "config"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_configs_differing_only_in_case_are_refused(variant_world, card_metadata, tmp_path):
+    given = {"pose_to_text-H": variant_world["pose_to_text-H"], "pose_to_text-h": variant_world["pose_to_text-A"]}
+    with pytest.raises(InputError, match="'pose_to_text-H' and 'pose_to_text-h' differ only in case"):
+        export_to_dir(given, tmp_path / "out", card_metadata)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_variant_gets_its_task_schema(variant_world, card_metadata, tmp_path):
+    with pytest.raises(InputError, match=re.escape("config 'pose_to_text-R', split 'train': column 'texts' is "
+                                                   "missing (the schema is datasets_build.features.features("
+                                                   "'pose_to_text')")):
+        export_to_dir({"pose_to_text-R": variant_world["pose_estimation-h36m"]}, tmp_path / "out", card_metadata)
+    dup = variant_world["pose_diff-A"]
+    ids = list(dup["test"]["id"])
+    ids[1] = dup["train"][2]["id"]
+    with pytest.raises(InputError, match="config 'pose_diff-A': id 'pose_diff-A-train-002' is not unique"):
+        export_to_dir({"pose_diff-A": {"train": dup["train"], "test": _replace(dup["test"], "id", ids)}},
+                      tmp_path / "out", card_metadata)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_read_layout_refuses_a_card_listing_a_bad_config_name(exported_variants, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(exported_variants, copy)
+    readme = copy / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    assert text.count("config_name: pose_to_text-H\n") == 2  # configs and dataset_info
+    readme.write_text(text.replace("config_name: pose_to_text-H\n", "config_name: posescript-H\n"),
+                      encoding="utf-8")
+    with pytest.raises(InputError, match="config name 'posescript-H' does not start with a task id") as err:
+        read_layout(copy)
+    assert err.value.file == str(readme) and err.value.field == "config"

@@ -170,3 +170,50 @@ def test_a_refusing_hub_is_a_clear_error_and_records_nothing(exported, tmp_path,
     with pytest.raises(PublishError, match="refused the publish.*401.*--token"):
         publish(exported, REPO, revisions_file=rev, api=Refusing())
     assert not rev.exists()
+
+
+def test_publish_pushes_variant_configs_by_name_in_order(exported_variants, variant_world, tmp_path, monkeypatch):
+    import datasets
+
+    from tests.hub.synthetic import VARIANT_ORDER
+
+    hub = FakeHub(tmp_path / "hub").install(monkeypatch)
+    rev = tmp_path / "revisions.json"
+    pushed_as = []
+    real_push = datasets.DatasetDict.push_to_hub
+
+    def spy(self, repo_id, *args, config_name="default", **kwargs):
+        pushed_as.append(config_name)
+        return real_push(self, repo_id, *args, config_name=config_name, **kwargs)
+
+    monkeypatch.setattr(datasets.DatasetDict, "push_to_hub", spy)
+    entry = publish(exported_variants, "test-org/variants", revisions_file=rev, api=hub.api())
+    assert pushed_as == list(VARIANT_ORDER)  # config_name=<config>, task order then variant
+    assert [c["message"] for c in hub.commits] == [f"unipose-bench: publish config {c}" for c in VARIANT_ORDER] + [
+        "unipose-bench: dataset card"]
+    assert entry["configs"] == sorted(VARIANT_ORDER)
+    recorded = revisions.get_record("test-org/variants", rev)
+    assert recorded["configs"] == sorted(VARIANT_ORDER) and recorded["revision"] == hub.head("test-org/variants")[0]
+    assert {c: {s: v["num_examples"] for s, v in splits.items()} for c, splits in recorded["splits"].items()} == {
+        c: {s: len(ds) for s, ds in variant_world[c].items()} for c in VARIANT_ORDER}
+    assert {c: {s: v["fingerprint"] for s, v in splits.items()} for c, splits in recorded["splits"].items()} == \
+        split_fingerprints(exported_variants, VARIANT_ORDER)
+
+    files = hub.snapshot("test-org/variants")
+    local = files_of(exported_variants)
+    assert sorted(files) == sorted(local)
+    assert all(files[k] == local[k] for k in local if k.endswith(".parquet"))
+    assert front_matter(files["README.md"].decode()) == front_matter(local["README.md"].decode())
+
+
+def test_split_fingerprints_are_per_config(exported_variants):
+    from benchmark.tasks.data import fingerprint_files
+
+    fps = split_fingerprints(exported_variants, ["pose_to_text-H", "pose_to_text"])
+    assert list(fps) == ["pose_to_text-H", "pose_to_text"]
+    assert sorted(fps["pose_to_text-H"]) == ["test", "train"]
+    assert fps["pose_to_text-H"]["train"] == fingerprint_files(
+        [exported_variants / "pose_to_text-H" / "train-00000-of-00001.parquet"])
+    assert fps["pose_to_text-H"]["train"] != fps["pose_to_text"]["train"]
+    with pytest.raises(InputError, match="empty variant"):
+        split_fingerprints(exported_variants, ["pose_to_text-"])

@@ -1,4 +1,4 @@
-"""Descriptive statistics against hand-computed values; compare_stats; the stats files."""
+"""Descriptive statistics against hand-computed values; compare_stats; the stats files; per variant config."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from scipy.spatial.transform import Rotation
 from benchmark.body.frames import UPRIGHT_ROOT
 from benchmark.body.joints import SMPL_BODY_PARENTS
 from benchmark.body.skeleton import skeleton_data
+from benchmark.errors import InputError
 from datasets_build.features import features
 from datasets_build.hub.stats import compare_stats, describe, load_stats, words_per_text, write_stats
 from tests.hub.synthetic import tiny_png
@@ -188,3 +189,72 @@ def test_stats_files_round_trip(tmp_path, all_datasets):
     assert compare_stats(back, stats) == []  # 6 significant digits are well within the default tolerance
     assert back["pose_diff"]["train"]["num_rows"] == len(all_datasets["pose_diff"]["train"])
     assert not list((tmp_path / "stats").glob("*.partial"))
+
+
+# ------------------------------------------------------------------------------------------------ variant configs
+def test_describe_is_per_config_with_the_task_specific_parts(variant_world):
+    from datasets_build.hub.stats import describe_split
+    from tests.hub.synthetic import VARIANT_ORDER
+
+    stats = describe(variant_world)
+    assert list(stats) == list(VARIANT_ORDER)  # publishing order, whatever the insertion order
+    for config, splits in stats.items():
+        assert {s: st["num_rows"] for s, st in splits.items()} == {
+            s: len(ds) for s, ds in variant_world[config].items()}
+    # each config is described on its own rows: the -A and -H variants hold different texts
+    assert stats["pose_to_text-H"]["train"]["texts"]["kinds"] == {"human": 1.0}
+    assert stats["pose_to_text-A"]["train"]["texts"]["kinds"] == {"automatic": 1.0}
+    assert stats["pose_to_text-A"]["train"] != stats["pose_to_text"]["train"]
+    # the task's parts: pairs for pose_diff-A, images / has_pose for pose_estimation-*, no texts there
+    assert "pairs" in stats["pose_diff-A"]["train"] and "pairs" not in stats["pose_to_text-H"]["train"]
+    est = stats["pose_estimation-h36m17"]["train"]
+    assert "texts" not in est and "images" in est and "pose_estimation" in est
+    has_pose = variant_world["pose_estimation-h36m17"]["train"]["has_pose"]
+    assert est["poses"]["num_poses"] == sum(has_pose)
+    # a config name and its plain task id describe the same rows the same way
+    ds = variant_world["pose_estimation-3dpw"]["test"]
+    assert describe_split("pose_estimation-3dpw", ds) == describe_split("pose_estimation", ds)
+
+
+def test_describe_refuses_bad_config_names(variant_world):
+    with pytest.raises(InputError, match="config name 'pose_estimation-' has an empty variant"):
+        describe({"pose_estimation-": variant_world["pose_estimation-3dpw"]})
+    with pytest.raises(InputError, match="'posescript-H' does not start with a task id"):
+        describe({"posescript-H": variant_world["pose_to_text-H"]})
+
+
+def test_stats_files_are_named_by_config(tmp_path, variant_world):
+    stats = describe({c: variant_world[c] for c in ("pose_estimation-h36m17", "pose_to_text-H", "pose_to_text")})
+    folder = tmp_path / "stats"
+    paths = write_stats(stats, folder)
+    assert sorted(p.name for p in paths) == ["pose_estimation-h36m17.json", "pose_to_text-H.json",
+                                             "pose_to_text.json"]
+    payload = json.loads((folder / "pose_to_text-H.json").read_text())
+    assert payload["config"] == "pose_to_text-H" and payload["task"] == "pose_to_text"
+    back = load_stats(folder)
+    assert list(back) == ["pose_to_text", "pose_to_text-H", "pose_estimation-h36m17"]
+    assert compare_stats(back, stats) == []
+    assert list(load_stats(folder, ["pose_to_text-H"])) == ["pose_to_text-H"]
+    # a change in one config is reported under that config's name
+    fresh = json.loads(json.dumps(stats))
+    fresh["pose_to_text-H"]["train"]["num_rows"] += 1
+    n = stats["pose_to_text-H"]["train"]["num_rows"]
+    assert compare_stats(back, fresh) == [f"pose_to_text-H.train.num_rows: committed {n}, now {n + 1}"]
+
+
+def test_stats_files_with_wrong_names_or_contents_are_refused(tmp_path, variant_world):
+    folder = tmp_path / "stats"
+    write_stats(describe({"pose_to_text-H": variant_world["pose_to_text-H"]}), folder)
+    (folder / "pose_to_text-H.json").rename(folder / "pose_to_text-A.json")
+    with pytest.raises(InputError, match="named for config 'pose_to_text-A' but holds config 'pose_to_text-H'") \
+            as err:
+        load_stats(folder)
+    assert err.value.file == str(folder / "pose_to_text-A.json")
+    (folder / "pose_to_text-A.json").rename(folder / "posescript-A.json")
+    with pytest.raises(InputError, match="'posescript-A' does not start with a task id") as err:
+        load_stats(folder)
+    assert err.value.file == str(folder / "posescript-A.json")
+    with pytest.raises(InputError, match="statistics file not found"):
+        load_stats(folder, ["pose_to_text-H"])
+    with pytest.raises(InputError, match="empty variant"):
+        write_stats({"pose_to_text-": {}}, folder)

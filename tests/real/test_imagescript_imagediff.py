@@ -10,7 +10,8 @@ from datasets_build.features import features
 from datasets_build.real.crops import CropOptions
 from datasets_build.real.image_poses import camera_poses_to_amass
 from datasets_build.real.image_rows import ImageSet
-from datasets_build.real.imagediff import build_imagediff, choose_pose_a, top_similar
+from datasets_build.pair_mining import choose_pose_a, top_similar
+from datasets_build.real.imagediff import build_imagediff
 from datasets_build.real.imagescript import build_imagescript
 from datasets_build.sources.coco import read_coco
 from datasets_build.sources.mpii import read_mpii

@@ -1,0 +1,1 @@
+"""Local evaluate module folder; see coco_caption.py."""

@@ -1,0 +1,1 @@
+"""Local evaluate module folder; see cross_modal_recall.py."""

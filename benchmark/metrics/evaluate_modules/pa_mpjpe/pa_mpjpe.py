@@ -1,0 +1,61 @@
+"""Local evaluate module: PA-MPJPE in mm, the mean per-joint error after a similarity Procrustes alignment of
+each predicted skeleton to its ground truth (rotation, scale, translation; no reflection;
+`benchmark.metrics.pose.pa_mpjpe`).
+
+Without options, predictions and references are joints [J, 3] per item in metres. With joint_protocol= one of
+"smplh-52-jtr", "skeleton-22", "hmr2-14", "h36m-17" (`benchmark.metrics.joint_protocols`), they are what that
+protocol takes (axis-angle poses [22, 3] for the body-model protocols) and its joints and alignment apply; extra
+options (model_dir, use_hips, actions ...) go to the protocol.
+"""
+
+import datasets
+import evaluate
+import numpy as np
+
+from benchmark.metrics import METRICS
+from benchmark.metrics.joint_protocols import get_joint_protocol
+from benchmark.metrics.pose import pa_mpjpe
+
+_INFO = METRICS["pa_mpjpe"].info
+_KWARGS_DESCRIPTION = """
+Args:
+    predictions (list of [J, 3] float arrays): predicted joints in metres (or poses, with joint_protocol).
+    references (list of [J, 3] float arrays): ground-truth joints, same layout.
+    joint_protocol (str, optional): a named joint protocol; actions (list of str, optional): per-item labels
+        (required by "h36m-17"); other keyword arguments configure the protocol.
+Returns:
+    "PA-MPJPE" (mm; for "h36m-17" the per-action mean, with the frame mean next to it), protocol (str).
+Examples:
+    >>> import evaluate, numpy as np
+    >>> from benchmark.metrics.evaluate_modules import module_path
+    >>> metric = evaluate.load(module_path("pa_mpjpe"))
+    >>> gt = np.random.default_rng(0).standard_normal((4, 17, 3)) * 0.3
+    >>> pred = gt + np.array([0.1, 0.0, 0.0])  # every joint 10 cm off along x
+    >>> result = metric.compute(predictions=list(pred), references=list(gt))
+    >>> round(result["PA-MPJPE"], 3), result["name"]
+    (0.0, 'PA-MPJPE')
+"""
+
+
+@evaluate.utils.file_utils.add_start_docstrings(_INFO.description, _KWARGS_DESCRIPTION)
+class PaMpjpe(evaluate.Metric):
+    def _info(self):
+        return evaluate.MetricInfo(
+            description=f"{_INFO.description}; protocol: {_INFO.protocol}",
+            citation=_INFO.citation,
+            inputs_description=_KWARGS_DESCRIPTION,
+            features=datasets.Features({"predictions": datasets.Array2D(shape=(None, 3), dtype="float32"),
+                                        "references": datasets.Array2D(shape=(None, 3), dtype="float32")}),
+            reference_urls=["https://github.com/shubham-goel/4D-Humans", "https://github.com/naver/posescript"],
+        )
+
+    def _compute(self, predictions, references, joint_protocol=None, actions=None, **protocol_options):
+        pred = np.stack([np.asarray(p, dtype=np.float32) for p in predictions])
+        gt = np.stack([np.asarray(r, dtype=np.float32) for r in references])
+        if joint_protocol is None:
+            score = pa_mpjpe(pred, gt)
+            return {"PA-MPJPE": score.value, "name": score.name, "protocol": score.protocol}
+        scores = get_joint_protocol(joint_protocol, **protocol_options).score(pred, gt, actions=actions)
+        chosen = [s for s in scores.scores if s.details.get("metric") == "PA-MPJPE"]
+        return {"PA-MPJPE": chosen[0].value, "name": chosen[0].name,
+                **{s.name: s.value for s in chosen[1:]}, "protocol": scores.protocol}

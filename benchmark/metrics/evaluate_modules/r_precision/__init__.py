@@ -1,0 +1,1 @@
+"""Local evaluate module folder; see r_precision.py."""

@@ -1,0 +1,1 @@
+"""Local evaluate module folder; see recall_at_k.py."""

@@ -1,0 +1,1 @@
+"""Local evaluate module folder; see rouge_l.py."""
