@@ -52,10 +52,12 @@ class AdapterMeta(BaseModel):
 
 
 class ModelAdapter(ABC):
-    """Subclasses set `meta` and override the batch method(s) of the kinds they answer."""
+    """Subclasses set `meta` and override the batch method(s) of the kinds they answer. A class whose task list is
+    fixed also declares it as `TASKS`, so what it does is known without building it (listings, leaderboards)."""
 
     meta: AdapterMeta
     batch_size: int = 32
+    TASKS: tuple[str, ...] | None = None
 
     def describe(self, requests: Sequence[DescribeRequest]) -> list[TextResponse]:
         raise UnsupportedRequest(f"{self.meta.name} does not produce text")
@@ -68,6 +70,16 @@ class ModelAdapter(ABC):
 
 
 ADAPTERS: Registry[type[ModelAdapter]] = Registry("adapter")
+
+
+def registered_tasks(name: str) -> tuple[str, ...] | None:
+    """The task ids the registered adapter `name` does (its class's TASKS), or None if unknown."""
+    if name not in ADAPTERS:
+        return None
+    try:
+        return getattr(ADAPTERS.get(name), "TASKS", None)
+    except ImportError:
+        return None
 
 
 def parse_adapter_spec(spec: str) -> tuple[str, dict[str, str]]:

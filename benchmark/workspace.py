@@ -1,10 +1,13 @@
 """Where the suite keeps what it builds: $UNIPOSE_BENCH_HOME (default ~/.cache/unipose-bench).
 
-    world/<build id>/            an embedded-world build (Hub layout: <task>/<split>-*.parquet + README.md)
-    world/LATEST                 the build id of the newest default build
-    evaluators/<build id>/<kind>/ retrieval evaluators trained on that build
-    cache/responses.sqlite       the response cache shared by all runs
-    nltk_data/                   WordNet for METEOR (scripts/fetch_wordnet.sh)
+    world/<build id>/hub/                 an embedded-world build in the Hub layout (<task>/<split>-*.parquet, README)
+    world/<build id>/build.json           what was built, with sizes and timings
+    world/<build id>/previews/            PNG previews of poses and renders
+    world/LATEST                          the build id of the newest build
+    evaluators/<build id>/<kind>/<version>/   retrieval evaluators trained on that build
+    evaluators/<build id>/<kind>/CURRENT      the version the tasks use
+    cache/responses.sqlite                the response cache shared by all runs
+    nltk_data/                            WordNet for METEOR (scripts/fetch_wordnet.sh)
 """
 
 from __future__ import annotations
@@ -14,31 +17,50 @@ from pathlib import Path
 
 
 def home() -> Path:
-    return Path(os.environ.get("UNIPOSE_BENCH_HOME", Path.home() / ".cache" / "unipose-bench")).expanduser()
+    return Path(os.environ.get("UNIPOSE_BENCH_HOME") or Path.home() / ".cache" / "unipose-bench").expanduser()
+
+
+def _write_marker(path: Path, value: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(value + "\n")
+    tmp.replace(path)
 
 
 def world_dir(build_id: str) -> Path:
     return home() / "world" / build_id
 
 
-def latest_world() -> Path | None:
+def world_hub_dir(build_id: str) -> Path:
+    return world_dir(build_id) / "hub"
+
+
+def latest_world_id() -> str | None:
     marker = home() / "world" / "LATEST"
     if not marker.is_file():
         return None
-    path = world_dir(marker.read_text().strip())
-    return path if (path / "README.md").is_file() else None
+    build = marker.read_text().strip()
+    return build if (world_hub_dir(build) / "README.md").is_file() else None
 
 
 def set_latest_world(build_id: str) -> None:
-    marker = home() / "world" / "LATEST"
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    tmp = marker.with_suffix(".tmp")
-    tmp.write_text(build_id + "\n")
-    tmp.replace(marker)
+    _write_marker(home() / "world" / "LATEST", build_id)
 
 
-def evaluator_dir(build_id: str, kind: str) -> Path:
+def evaluator_root(build_id: str, kind: str) -> Path:
     return home() / "evaluators" / build_id / kind
+
+
+def current_evaluator(build_id: str, kind: str) -> Path | None:
+    marker = evaluator_root(build_id, kind) / "CURRENT"
+    if not marker.is_file():
+        return None
+    folder = evaluator_root(build_id, kind) / marker.read_text().strip()
+    return folder if (folder / "config.json").is_file() else None
+
+
+def set_current_evaluator(build_id: str, kind: str, folder: Path) -> None:
+    _write_marker(evaluator_root(build_id, kind) / "CURRENT", Path(folder).name)
 
 
 def cache_path() -> Path:

@@ -49,12 +49,12 @@ def default_context(seed: int = 0, bootstrap: int = 1000, body_models: str | Non
     from benchmark.tasks.catalog import EMBEDDED_REPO
 
     ctx = TaskContext(seed=seed, bootstrap_resamples=bootstrap, body_models_dir=body_models)
-    world = workspace.latest_world()
-    if world is not None:
-        ctx.dataset_dirs[EMBEDDED_REPO] = world
+    build = workspace.latest_world_id()
+    if build is not None:
+        ctx.dataset_dirs[EMBEDDED_REPO] = workspace.world_hub_dir(build)
         for kind in ("pose-text", "pair-text"):
-            folder = workspace.evaluator_dir(world.name, kind)
-            if (folder / "config.json").is_file():
+            folder = workspace.current_evaluator(build, kind)
+            if folder is not None:
                 ctx.evaluator_dirs[f"{EMBEDDED_REPO}/{kind}"] = folder
     return ctx
 

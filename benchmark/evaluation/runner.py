@@ -71,12 +71,42 @@ def collect_responses(adapter: ModelAdapter, requests: Sequence, cache: Response
     return [cached[r.request_hash] for r in requests], n_cached
 
 
+def reusable_result(adapter: ModelAdapter, task: Task, output_dir: str | Path, *, limit: int | None,
+                    split: str | None) -> TaskResult | None:
+    """An existing result of this adapter revision on this task that the same run would reproduce: same task
+    version, seed, limit and split, same dataset content, same evaluator versions (MTEB's "only missing")."""
+    meta = adapter.meta
+    path = result_path(output_dir, meta.name, meta.revision, task.spec.name)
+    if not path.is_file() or not getattr(adapter, "cacheable", True):
+        return None
+    try:
+        old = TaskResult.from_disk(path)
+    except (ValueError, OSError):
+        return None
+    try:
+        fingerprint, evaluators = task.fingerprint(split), task.evaluator_versions()
+    except BenchmarkError:
+        return None
+    same = (old.task_version == task.spec.version and old.seed == task.context.seed and old.limit == limit
+            and old.dataset.split == (split or task.spec.dataset.split) and fingerprint is not None
+            and old.dataset.fingerprint == fingerprint
+            and {e.kind: e.version for e in old.evaluators} == evaluators)
+    return old if same else None
+
+
 def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Path, cache: ResponseCache, *,
              limit: int | None = None, split: str | None = None, batch_size: int | None = None,
-             progress: bool = True) -> list[TaskResult]:
+             progress: bool = True, overwrite: bool = False) -> list[TaskResult]:
+    """Results of `adapter` on `tasks`; an up-to-date result already in `output_dir` is reused unless
+    `overwrite`."""
     check_support(adapter, tasks)
     results = []
     for task in tasks:
+        if not overwrite:
+            old = reusable_result(adapter, task, output_dir, limit=limit, split=split)
+            if old is not None:
+                results.append(old)
+                continue
         start = time.perf_counter()
         ds, fingerprint, n_rows = task.load(limit, split)
         requests = task.requests(ds)

@@ -91,10 +91,13 @@ def build_table(spec: LeaderboardSpec, results: list[TaskResult],
             result = by_adapter.get(key)
             for column in section.columns:
                 if result is None:
-                    reason = missing_reasons.get((key[0], section.task), "not evaluated")
+                    reason = missing_reasons.get((key[0], section.task)) or _default_reason(key[0], section.task)
                     row.cells[(section.title, column.metric)] = Cell(reason=reason)
                 elif column.metric not in result.scores or result.scores[column.metric].value is None:
-                    row.cells[(section.title, column.metric)] = Cell(reason=f"{column.metric} not computed")
+                    entry = result.scores.get(column.metric)
+                    reason = (entry.details.get("reason") if entry is not None else None) or \
+                        f"{column.metric} not computed"
+                    row.cells[(section.title, column.metric)] = Cell(reason=reason)
                 else:
                     s = result.scores[column.metric]
                     row.cells[(section.title, column.metric)] = Cell(s.value, s.ci_low, s.ci_high)
@@ -116,6 +119,16 @@ def build_table(spec: LeaderboardSpec, results: list[TaskResult],
                          + (f" ({'; '.join(sorted(reasons))})" if reasons else ""))
     return Table(spec=spec, rows=[r for r in measured if r.kind == "reference"]
                  + [r for r in measured if r.kind == "measured"] + reported_rows, notes=notes, provenance=provenance)
+
+
+def _default_reason(adapter: str, task: str) -> str:
+    from benchmark.adapters import registered_tasks
+
+    task_id = task.split("/")[0]
+    tasks = registered_tasks(adapter)
+    if tasks is not None and task_id not in tasks:
+        return f"n/a: {adapter} does not do {task_id}"
+    return "not evaluated"
 
 
 def _sort_key(spec: LeaderboardSpec, row: Row):

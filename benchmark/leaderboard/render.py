@@ -14,6 +14,7 @@ from benchmark.evaluation.results import write_text_atomic
 from benchmark.leaderboard.build import Cell, Row, Table
 
 MISSING = "–"
+UNSUPPORTED = "n/a"  # cells whose reason starts with it: the adapter does not do the task
 
 
 def _fmt(cell: Cell, fmt: str, with_ci: bool = False) -> str:
@@ -39,9 +40,12 @@ def _grid(table: Table, with_ci: bool = False) -> tuple[list[str], list[list[str
     notes: dict[str, int] = {}
 
     def cell_text(cell: Cell, fmt: str) -> str:
+        if cell.value is None and cell.reason and cell.reason.startswith(UNSUPPORTED):
+            notes.setdefault(f"{UNSUPPORTED}: the model does not do this task", 0)
+            return UNSUPPORTED
         text = _fmt(cell, fmt, with_ci)
         if cell.value is None and cell.reason:
-            number = notes.setdefault(cell.reason, len(notes) + 1)
+            number = notes.setdefault(cell.reason, sum(1 for v in notes.values() if v) + 1)
             text += f" [{number}]" if text == MISSING else ""
         return text
 
@@ -76,7 +80,7 @@ def to_markdown(table: Table) -> str:
     lines += ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in body]
     if notes:
-        lines += [""] + [f"[{n}] {reason}" for reason, n in notes.items()]
+        lines += [""] + [reason if n == 0 else f"[{n}] {reason}" for reason, n in notes.items()]
     lines += _provenance_lines(table)
     if table.notes:
         lines += ["", "Notes:"] + [f"- {n}" for n in table.notes]
@@ -126,7 +130,8 @@ def to_latex(table: Table) -> str:
              " & ".join(_latex_escape(h) for h in header) + r" \\", r"\midrule"]
     lines += [" & ".join(_latex_escape(c) for c in r) + r" \\" for r in body]
     lines += [r"\bottomrule", r"\end{tabular}", r"\caption{" + _latex_escape(table.spec.title)
-              + "".join(f" [{n}] {_latex_escape(r)}." for r, n in notes.items()) + "}", r"\end{table}"]
+              + "".join(f" {'' if n == 0 else f'[{n}] '}{_latex_escape(r)}." for r, n in notes.items()) + "}",
+              r"\end{table}"]
     return "\n".join(lines) + "\n"
 
 
@@ -149,7 +154,8 @@ def to_html(table: Table) -> str:
                      + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>")
     parts.append("</table>")
     if notes:
-        parts.append("<ol>" + "".join(f"<li>{html.escape(reason)}</li>" for reason in notes) + "</ol>")
+        parts.append("<p>" + "<br>".join(html.escape(r if n == 0 else f"[{n}] {r}") for r, n in notes.items())
+                     + "</p>")
     extra = _provenance_lines(table) + (["Notes:"] + [f"- {n}" for n in table.notes] if table.notes else [])
     if extra:
         parts.append("<pre>" + html.escape("\n".join(extra)) + "</pre>")

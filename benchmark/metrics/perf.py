@@ -41,7 +41,7 @@ def loop_r_precision(query: np.ndarray, gallery: np.ndarray, ks=(1, 2, 3), pool_
                 others = pools[i, r]
             candidates = np.concatenate([[i], others])
             scores = gallery[candidates] @ query[i]
-            ranks[i, r] = int((scores[1:] > scores[0]).sum())
+            ranks[i, r] = int((scores[1:] >= scores[0]).sum())
     mean_rank = ranks.mean(axis=1)
     return {"values": {k: 100.0 * float((mean_rank < k).mean()) for k in ks}, "ranks": ranks}
 

@@ -3,9 +3,10 @@
 Inputs are L2-normalised embeddings [N, D] (float32 or float64), so the cosine similarity is the dot product. Query
 row i's ground truth is gallery row i.
 
-Ranks: the rank of the ground truth is the number of candidates scoring *strictly* higher than it (0 = first). A tie
-therefore counts in the ground truth's favour; upstream takes the position after an argsort, which leaves ties to the
-sort order. With continuous embeddings ties do not happen, so the two agree.
+Ranks: the rank of the ground truth is the number of other candidates scoring at least as high as it (0 = first). A
+tie therefore counts against the ground truth: a model that answers every query with the same output (a mean pose,
+a fixed caption) gets the worst rank, not a perfect one. Upstream takes the position after an argsort, which leaves
+ties to the sort order; with continuous embeddings ties do not happen, so the two agree.
 
 Protocols (facts in reference/POSESCRIPT_POSEFIX.md 4.1-4.2 and UNIPOSE_AND_PEERS.md 1.8):
 * "posescript" R-precision: per query, `repetitions` independent pools of 31 random distractors (other rows) + the
@@ -39,7 +40,7 @@ PROTOCOL_NAMES = {
     "grouped": "grouped-r-precision (UniPose/MotionGPT: shuffle with seed {seed}, consecutive groups of {p}, "
                "remainder dropped, cosine)",
 }
-RECALL_PROTOCOL = "full-split recall@k (gallery = all N rows, GT = same row, cosine, rank = #strictly higher)"
+RECALL_PROTOCOL = "full-split recall@k (gallery = all N rows, GT = same row, cosine, rank = #others scoring >= GT)"
 
 
 def check_embeddings(query_emb, gallery_emb, *, query_field: str = "query_emb",
@@ -73,7 +74,7 @@ def _check_ks(ks: Sequence[int], upper: int | None = None, what: str = "") -> tu
 
 
 def ground_truth_ranks(query_emb: np.ndarray, gallery_emb: np.ndarray) -> np.ndarray:
-    """int64 [N]: for each query row i, the number of gallery rows scoring strictly higher than gallery row i.
+    """int64 [N]: for each query row i, the number of other gallery rows scoring at least as high as gallery row i.
 
     Expects arrays already checked by `check_embeddings`. Works through blocks of queries; the ground-truth score is
     read from the same similarity block as the others, so all comparisons use identically rounded numbers.
@@ -86,7 +87,7 @@ def ground_truth_ranks(query_emb: np.ndarray, gallery_emb: np.ndarray) -> np.nda
         sims = query_emb[start:stop] @ gallery_emb.T
         rows = np.arange(stop - start)
         gt = sims[rows, start + rows]
-        ranks[start:stop] = (sims > gt[:, None]).sum(axis=1)
+        ranks[start:stop] = (sims >= gt[:, None]).sum(axis=1) - 1  # minus the ground truth itself
     return ranks
 
 
@@ -161,7 +162,7 @@ def pool_ranks(query_emb: np.ndarray, gallery_emb: np.ndarray, pools: np.ndarray
         rows = np.arange(stop - start)
         gt = sims[rows, start + rows]
         pooled = np.take_along_axis(sims, pools[start:stop].reshape(stop - start, -1), axis=1)
-        ranks[start:stop] = (pooled.reshape(stop - start, reps, n_distractors) > gt[:, None, None]).sum(axis=2)
+        ranks[start:stop] = (pooled.reshape(stop - start, reps, n_distractors) >= gt[:, None, None]).sum(axis=2)
         gt_cos[start:stop] = gt
     return ranks, gt_cos
 
@@ -216,7 +217,7 @@ def _grouped(q: np.ndarray, g: np.ndarray, ks: tuple[int, ...], pool_size: int, 
     sims = np.einsum("gad,gbd->gab", q[groups], g[groups])  # [G, P, P]: query a vs gallery b of group g
     diag = np.arange(pool_size)
     gt = sims[:, diag, diag]
-    ranks = (sims > gt[..., None]).sum(axis=2).reshape(-1)
+    ranks = ((sims >= gt[..., None]).sum(axis=2) - 1).reshape(-1)
     scored = groups.size
     scores = []
     for k in ks:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmark import workspace
 from benchmark.errors import InputError
 from benchmark.metrics.base import MissingMetricResource, Score, Scores, check_seed
 
@@ -189,14 +190,10 @@ def meteor_tokenize(text: str) -> list[str]:
     return [t for sentence in _SENTENCE_END.split(text) if sentence for t in tok.tokenize(sentence)]
 
 
-def suite_home() -> Path:
-    return Path(os.environ.get("UNIPOSE_BENCH_HOME") or Path.home() / ".cache" / "unipose-bench").expanduser()
-
-
 def wordnet_search_paths() -> list[Path]:
     """Where METEOR looks for `corpora/wordnet`: each $NLTK_DATA entry, then the suite's data dir."""
     paths = [Path(p).expanduser() for p in os.environ.get("NLTK_DATA", "").split(os.pathsep) if p]
-    return paths + [suite_home() / "nltk_data"]
+    return paths + [workspace.home() / "nltk_data"]
 
 
 def load_wordnet():
@@ -219,7 +216,7 @@ def load_wordnet():
     searched = ", ".join(str(p) for p in paths)
     raise MissingMetricResource(
         f"METEOR needs WordNet 3.0 (corpora/wordnet) and none was found in {searched}. Run `{WORDNET_FETCH}` "
-        f"with <dir> = {suite_home() / 'nltk_data'} (found automatically) or any <dir> you then put in $NLTK_DATA")
+        f"with <dir> = {workspace.home() / 'nltk_data'} (found automatically) or any <dir> you then put in $NLTK_DATA")
 
 
 @lru_cache(maxsize=4)

@@ -54,6 +54,25 @@ class Task(ABC):
             ds = ds.select(range(limit))
         return ds, fingerprint, n_rows
 
+    def fingerprint(self, split: str | None = None) -> str | None:
+        """The content fingerprint of the split without loading it (local folders), or None (Hub: use the
+        revision)."""
+        from benchmark.tasks.data import fingerprint_files, locate, split_files
+
+        folder = locate(self.spec.dataset, self.context.dataset_dirs)
+        if folder is None:
+            return None
+        files = split_files(folder, self.spec.dataset.config, split or self.spec.dataset.split)
+        return fingerprint_files(files) if files else None
+
+    def evaluator_versions(self) -> dict[str, str]:
+        """kind -> version of the evaluators the task would use now (from their version.txt; no model loaded)."""
+        out = {}
+        for kind in self.spec.evaluators:
+            version_file = self.evaluator_dir(kind) / "version.txt"
+            out[kind] = version_file.read_text().strip() if version_file.is_file() else ""
+        return out
+
     @abstractmethod
     def requests(self, ds) -> list[Request]: ...
 

@@ -62,12 +62,17 @@ def retrieval_scores(query_emb: np.ndarray, gallery_emb: np.ndarray, *, seed: in
         for k in (1, 2, 3):
             out[f"r_precision_grouped@{k}"] = entry(grouped[f"R-Precision@{k}"], unit=PERCENT,
                                                     higher_is_better=True, seed=seed, resamples=resamples)
+    else:
+        for key in [f"r_precision@{k}" for k in (1, 2, 3)] + [f"r_precision_grouped@{k}" for k in (1, 2, 3)]:
+            out[key] = ScoreEntry(value=None, unit=PERCENT, n=n, details={
+                "reason": f"R-precision needs at least {pool} rows (pools of {pool}); the split has {n}"})
     ks = tuple(k for k in recall_ks if k <= n)
-    # cross_modal_recall(pose side, text side): here the "pose side" is the ground-truth gallery
-    rec = cross_modal_recall(gallery_emb, query_emb, ks)
-    out.update(_recall_entries(rec, ks, seed, resamples))
-    per_item["rank_t2p"] = np.asarray(rec.details["ranks_t2p"])
-    per_item["rank_p2t"] = np.asarray(rec.details["ranks_p2t"])
+    if ks:
+        # cross_modal_recall(pose side, text side): here the "pose side" is the ground-truth gallery
+        rec = cross_modal_recall(gallery_emb, query_emb, ks)
+        out.update(_recall_entries(rec, ks, seed, resamples))
+        per_item["rank_t2p"] = np.asarray(rec.details["ranks_t2p"])
+        per_item["rank_p2t"] = np.asarray(rec.details["ranks_p2t"])
     return out, per_item
 
 

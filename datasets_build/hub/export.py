@@ -122,6 +122,17 @@ def _check_rows(config: str, split: str, ds, origin) -> None:
             raise InputError(f"{where}: texts, text_kinds and text_versions must have one entry per text (row has "
                              f"{lengths[0][row]}, {lengths[1][row]}, {lengths[2][row]})", file=origin, row=row,
                              field="text_kinds")
+        texts = table.column("texts").combine_chunks()
+        blank = np.asarray(pc.fill_null(pc.equal(pc.utf8_trim_whitespace(pc.list_flatten(texts)), ""), True)
+                           .to_numpy(zero_copy_only=False), dtype=bool)
+        if blank.any():
+            parents = np.asarray(pc.list_parent_indices(texts).to_numpy(zero_copy_only=False))
+            row = int(parents[np.flatnonzero(blank)[0]])
+            raise InputError(f"{where}: a text is empty", file=origin, row=row, field="texts",
+                             hint="drop the row or its empty text before publishing")
+        if (lengths[0] == 0).any():
+            raise InputError(f"{where}: a row has no text", file=origin, row=int(np.flatnonzero(lengths[0] == 0)[0]),
+                             field="texts")
         kinds = pc.list_flatten(table.column("text_kinds"))
         unknown = pc.invert(pc.is_in(kinds, value_set=pa.array(TEXT_KINDS)))
         if pc.any(unknown).as_py():

@@ -10,9 +10,10 @@ from benchmark.requests import PoseResponse
 
 class CopySourceAdapter(ModelAdapter):
     ARGUMENTS = ()
+    TASKS = ("pose_edit",)
 
     def __init__(self):
-        self.meta = AdapterMeta(name="copy_source", revision="1", tasks=("pose_edit",),
+        self.meta = AdapterMeta(name="copy_source", revision="1", tasks=self.TASKS,
                                 description="returns the source pose A unchanged", license="CC0-1.0",
                                 n_parameters=0)
 

@@ -22,11 +22,11 @@ def chordal_mean(poses: np.ndarray) -> np.ndarray:
 
 class MeanPoseAdapter(ModelAdapter):
     ARGUMENTS = ("train",)
+    TASKS = ("text_to_pose", "pose_estimation", "pose_edit")
 
     def __init__(self, train: str):
         self.data = TrainingData(train)
-        self.meta = AdapterMeta(name="mean_pose", revision="1", tasks=("text_to_pose", "pose_estimation",
-                                                                       "pose_edit"),
+        self.meta = AdapterMeta(name="mean_pose", revision="1", tasks=self.TASKS,
                                 description="the mean training pose of the task (chordal rotation mean per joint)",
                                 license="CC0-1.0", n_parameters=0, training_data=(str(train),),
                                 args={"train": str(train)})

@@ -39,6 +39,7 @@ def top(similarity: np.ndarray, n: int) -> np.ndarray:
 
 class NearestNeighbourAdapter(ModelAdapter):
     ARGUMENTS = ("train", "pose_text", "pair_text")
+    TASKS = TASK_IDS
 
     def __init__(self, train: str, pose_text: str, pair_text: str):
         from benchmark.retrieval import load_evaluator
@@ -47,7 +48,7 @@ class NearestNeighbourAdapter(ModelAdapter):
         self.pose_text = load_evaluator(pose_text)
         self.pair_text = load_evaluator(pair_text)
         self.meta = AdapterMeta(
-            name="nearest_neighbour", revision=f"{self.pose_text.version}+{self.pair_text.version}", tasks=TASK_IDS,
+            name="nearest_neighbour", revision=f"{self.pose_text.version}+{self.pair_text.version}", tasks=self.TASKS,
             description="nearest training item through the retrieval evaluators (pixel thumbnails for images)",
             license="CC0-1.0", n_parameters=0, training_data=(str(train),),
             args={"train": str(train), "pose_text": str(pose_text), "pair_text": str(pair_text)})

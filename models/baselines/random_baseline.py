@@ -12,11 +12,12 @@ from models.baselines.training_data import TrainingData
 
 class RandomAdapter(ModelAdapter):
     ARGUMENTS = ("train", "seed")
+    TASKS = TASK_IDS
 
     def __init__(self, train: str, seed: int | str = 0):
         self.data = TrainingData(train)
         self.seed = int(seed)
-        self.meta = AdapterMeta(name="random", revision=f"seed{self.seed}", tasks=TASK_IDS,
+        self.meta = AdapterMeta(name="random", revision=f"seed{self.seed}", tasks=self.TASKS,
                                 description="random training caption / instruction / pose (the chance floor)",
                                 license="CC0-1.0", n_parameters=0, training_data=(str(train),),
                                 args={"train": str(train), "seed": self.seed})

@@ -13,7 +13,7 @@ import yaml
 from benchmark.errors import InputError
 from datasets_build.features import SPLITS, TASKS, features, task_of
 from datasets_build.hub import export as export_mod
-from datasets_build.hub.export import export_to_dir, read_layout
+from datasets_build.hub.export import export_to_dir, read_layout, validate_datasets
 from tests.hub.fake_hub import FakeHub
 from tests.hub.synthetic import VARIANT_ORDER, make_task_dataset
 
@@ -383,3 +383,17 @@ def test_read_layout_refuses_a_card_listing_a_bad_config_name(exported_variants,
     with pytest.raises(InputError, match="config name 'posescript-H' does not start with a task id") as err:
         read_layout(copy)
     assert err.value.file == str(readme) and err.value.field == "config"
+
+
+def test_empty_texts_are_refused(tmp_path):
+    import datasets
+
+    dd = make_task_dataset("pose_to_text", seed=5)
+    rows = dd["train"].to_dict()
+    rows["texts"][1] = ["a fine text", "  "]
+    rows["text_kinds"][1] = ["automatic", "automatic"]
+    rows["text_versions"][1] = ["N2", "N6"]
+    broken = datasets.DatasetDict({**dd, "train": datasets.Dataset.from_dict(rows, features=dd["train"].features)})
+    with pytest.raises(InputError, match="a text is empty") as err:
+        validate_datasets({"pose_to_text": broken})
+    assert err.value.row == 1 and err.value.field == "texts"

@@ -48,10 +48,20 @@ def test_recall_matches_brute_force_loop():
         assert scores[f"R@{k}"].details["per_sample"].mean() == pytest.approx(scores[f"R@{k}"].value)
 
 
-def test_ties_count_in_favour_of_the_ground_truth():
+def test_ties_count_against_the_ground_truth():
     q = unit([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     g = unit([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]])  # query 0 ties its match with gallery 1
-    assert ground_truth_ranks(q, g).tolist() == [0, 1, 0]
+    assert ground_truth_ranks(q, g).tolist() == [1, 2, 0]
+
+
+def test_a_constant_answer_cannot_score_above_chance():
+    # every query gets the same generated item: all similarities tie, so no query may count as retrieved
+    rng = np.random.default_rng(0)
+    text = unit(rng.normal(size=(64, 8)))
+    same = np.repeat(unit(rng.normal(size=(1, 8))), 64, axis=0)
+    assert recall_at_k(text, same, (1, 5, 10))["R@10"].value == 0.0
+    assert r_precision(text, same, (1, 2, 3), "posescript", seed=0)["R-Precision@3"].value == 0.0
+    assert r_precision(text, same, (1, 2, 3), "grouped", seed=0)["R-Precision@3"].value == 0.0
 
 
 def test_cross_modal_recall_both_directions_and_mrecall():

@@ -1,0 +1,67 @@
+"""How good an evaluator is, as a result file: PoseScript's retrieval protocol on a test split (full-split recall
+both directions, mRecall) and the R-precision of the ground-truth texts ("R@1 Precision (GT)" in PoseScript's
+model zoo). With several texts per item (automatic sets), each text index is scored and the scores are averaged,
+as PoseScript does for its -A sets."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from benchmark.evaluation.results import (AdapterInfo, DatasetInfo, EvaluatorInfo, ScoreEntry, TaskResult,
+                                          environment)
+from benchmark.metrics.bootstrap import bootstrap_mean_ci
+from benchmark.metrics.retrieval import cross_modal_recall, r_precision
+
+RETRIEVAL_TASK_VERSION = 1
+
+
+def _averaged(per_index: list, name: str, seed: int, resamples: int, unit: str = "%") -> ScoreEntry:
+    per_sample = np.mean([np.asarray(s[name].details["per_sample"]) for s in per_index], axis=0)
+    value = float(np.mean([s[name].value for s in per_index]))
+    low, high = bootstrap_mean_ci(per_sample, n_resamples=resamples, seed=seed) if resamples else (None, None)
+    return ScoreEntry(value=value, ci_low=low, ci_high=high, protocol=per_index[0][name].protocol, unit=unit,
+                      n=len(per_sample), details={"text_indices": len(per_index),
+                                                  "per_index": [float(s[name].value) for s in per_index]})
+
+
+def evaluator_result(evaluator, ds, *, dataset_name: str, dataset_repo: str, config: str, split: str, fingerprint: str,
+                     revision: str | None = None, text_kind: str | None = None, max_text_indices: int = 3,
+                     seed: int = 0, resamples: int = 1000) -> TaskResult:
+    """The evaluator's retrieval scores on `ds` (rows with pose / pose_a+pose_b and texts), as the result of task
+    "retrieval:<kind>/<dataset_name>" (e.g. retrieval:pose-text/posescript-h)."""
+    from benchmark.tasks.common import pose_column
+
+    start = time.perf_counter()
+    kind = evaluator.kind
+    if kind == "pair-text":
+        items = evaluator.encode_pairs(pose_column(ds, "pose_a"), pose_column(ds, "pose_b"))
+    else:
+        items = evaluator.encode_poses(pose_column(ds, "pose"))
+    texts = [[t for t, k in zip(ts, ks) if text_kind is None or k == text_kind] for ts, ks in
+             zip(ds["texts"], ds["text_kinds"])]
+    n_indices = min(max_text_indices, min(len(t) for t in texts))
+    recalls, precisions = [], []
+    for index in range(n_indices):
+        emb = evaluator.encode_texts([t[index] for t in texts])
+        recalls.append(cross_modal_recall(items, emb, (1, 5, 10)))
+        if len(ds) >= 32:
+            precisions.append(r_precision(emb, items, (1, 2, 3), "posescript", 32, 10, seed))
+    scores = {}
+    for direction in ("p2t", "t2p"):
+        for k in (1, 5, 10):
+            scores[f"recall_{direction}@{k}"] = _averaged(recalls, f"{direction} R@{k}", seed, resamples)
+    scores["mrecall"] = _averaged(recalls, "mRecall", seed, resamples)
+    for k in (1, 2, 3):
+        if precisions:
+            scores[f"r_precision_gt@{k}"] = _averaged(precisions, f"R-Precision@{k}", seed, resamples)
+    name = f"retrieval:{kind}/{dataset_name}"
+    return TaskResult(
+        task=name, task_id=f"{kind.replace('-', '_')}_retrieval", task_version=RETRIEVAL_TASK_VERSION,
+        dataset=DatasetInfo(repo=dataset_repo, config=config, split=split, revision=revision,
+                            fingerprint=fingerprint, n_rows=len(ds), n_evaluated=len(ds)),
+        evaluators=[EvaluatorInfo(kind=kind, version=evaluator.version)],
+        adapter=AdapterInfo(name=evaluator.name, revision=evaluator.version, license="CC0-1.0"),
+        scores=scores, main_metric="mrecall", seed=seed, runtime_s=round(time.perf_counter() - start, 3),
+        environment=environment())

@@ -1,0 +1,36 @@
+"""A small embedded world built once per test session in a temporary suite home (about a minute on 2 cores)."""
+
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def world_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("unipose_home")
+    old = os.environ.get("UNIPOSE_BENCH_HOME")
+    os.environ["UNIPOSE_BENCH_HOME"] = str(home)
+    yield home
+    if old is None:
+        os.environ.pop("UNIPOSE_BENCH_HOME", None)
+    else:
+        os.environ["UNIPOSE_BENCH_HOME"] = old
+
+
+@pytest.fixture(scope="session")
+def small_world(world_home):
+    """The SMALL preset world, its evaluators, and a task context pointing at them."""
+    from benchmark.cli.run import ensure_pair_text
+    from datasets_build.world.build import SMALL
+    from datasets_build.world.ensure import ensure_world
+
+    world = ensure_world(SMALL, progress=False, log=lambda *_: None)
+    ensure_pair_text(world, force=False, progress=False, seed=0)
+    return world
+
+
+@pytest.fixture
+def context(small_world):
+    from benchmark.cli.evaluate import default_context
+
+    return default_context(seed=0, bootstrap=200)

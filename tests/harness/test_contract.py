@@ -1,0 +1,120 @@
+"""Every registered adapter on the small world's tiny test splits: the floors sit at chance, the references on top,
+a ground-truth predictions file scores perfectly, and bad responses or unsupported tasks are refused early."""
+
+import json
+
+import numpy as np
+import pytest
+
+from benchmark.adapters import ADAPTERS, AdapterMeta, ModelAdapter, load_adapter
+from benchmark.evaluation.cache import ResponseCache
+from benchmark.evaluation.runner import UnsupportedTask, evaluate
+from benchmark.evaluation.validate import InvalidResponse
+from benchmark.requests import PoseResponse
+from benchmark.tasks.catalog import EMBEDDED_REPO, embedded_task_names, get_task
+from benchmark.tasks.common import pose_column
+
+
+def defaults(world):
+    from benchmark import workspace
+
+    return {"train": str(world.hub_dir), "pose_text": str(world.pose_text_evaluator),
+            "pair_text": str(workspace.current_evaluator(world.build_id, "pair-text"))}
+
+
+@pytest.fixture(scope="module")
+def scored(small_world, tmp_path_factory):
+    """Results of every shipped adapter (and a ground-truth predictions file) on all embedded tasks."""
+    from benchmark.cli.evaluate import default_context
+
+    ctx = default_context(seed=0, bootstrap=200)
+    out = tmp_path_factory.mktemp("contract")
+    tasks = [get_task(name, ctx) for name in embedded_task_names()]
+    results = {}
+    gt_path = out / "ground_truth.jsonl"
+    write_ground_truth(tasks, gt_path)
+    specs = [n for n in ADAPTERS.names() if n != "predictions_file"]
+    specs.append(f"predictions_file:path={gt_path},name=ground_truth,revision=1")
+    assert len(specs) == len(ADAPTERS.names())  # every registered adapter runs
+    with ResponseCache(out / "cache.sqlite") as cache:
+        for spec in specs:
+            adapter = load_adapter(spec, **defaults(small_world))
+            supported = [t for t in tasks if adapter.meta.supports(t.spec.task_id)]
+            assert supported, spec
+            for r in evaluate(adapter, supported, out, cache, progress=False):
+                results[(adapter.meta.name, r.task_id)] = r
+    return results
+
+
+def write_ground_truth(tasks, path):
+    lines = []
+    for task in tasks:
+        ds, _, _ = task.load()
+        ids = list(ds["id"])
+        if task.spec.task_id in ("pose_to_text", "pose_diff", "image_to_text", "image_diff"):
+            lines += [{"task": task.name, "id": i, "text": texts[0]} for i, texts in zip(ids, ds["texts"])]
+        else:
+            column = "pose_b" if task.spec.task_id == "pose_edit" else "pose"
+            lines += [{"task": task.name, "id": i, "pose": p.tolist()} for i, p in zip(ids, pose_column(ds, column))]
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+
+
+def test_floors_sit_at_chance(scored):
+    rp = scored[("random", "pose_to_text")].scores["r_precision@1"]
+    assert rp.ci_low <= 100 / 32 <= rp.ci_high  # chance of the 32-candidate pools
+    t2p = scored[("random", "text_to_pose")]
+    n = t2p.dataset.n_evaluated
+    chance = 100 * 5 / n
+    assert t2p.scores["recall_t2p@5"].ci_low <= chance <= t2p.scores["recall_t2p@5"].ci_high
+    # a constant answer ties everywhere: it never counts as retrieved
+    assert scored[("mean_pose", "text_to_pose")].scores["recall_t2p@5"].value == 0.0
+
+
+def test_references_score_above_the_floor(scored):
+    for task in ("pose_to_text", "pose_diff"):
+        ref, rnd = scored[("auto_captioner", task)], scored[("random", task)]
+        assert ref.adapter.reference
+        assert ref.scores["bleu"].value > rnd.scores["bleu"].value
+        assert ref.scores["rouge_l"].value > rnd.scores["rouge_l"].value
+    assert scored[("copy_source", "pose_edit")].scores["mpjpe"].value < scored[("random", "pose_edit")].scores[
+        "mpjpe"].value
+
+
+def test_ground_truth_predictions_score_perfectly(scored):
+    for task in ("text_to_pose", "pose_estimation", "pose_edit"):
+        scores = scored[("ground_truth", task)].scores
+        assert scores["mpjpe"].value == pytest.approx(0.0, abs=1e-3)
+        assert scores["pa_mpjpe"].value == pytest.approx(0.0, abs=1e-3)
+    assert scored[("ground_truth", "text_to_pose")].scores["fid"].value == pytest.approx(0.0, abs=1e-3)
+    assert scored[("ground_truth", "pose_to_text")].scores["bleu"].value == pytest.approx(100.0)
+
+
+def test_results_name_what_they_depend_on(scored):
+    r = scored[("nearest_neighbour", "pose_to_text")]
+    assert r.dataset.repo == EMBEDDED_REPO and r.dataset.fingerprint and r.evaluators[0].kind == "pose-text"
+    assert r.environment.packages["torch"] and r.scores["r_precision@1"].protocol.startswith("posescript")
+    assert r.scores["mpjpe" if "mpjpe" in r.scores else "bleu"].ci_low is not None
+
+
+def test_unsupported_task_is_refused_before_loading(context, tmp_path):
+    context.dataset_dirs[EMBEDDED_REPO] = tmp_path / "does-not-exist"  # loading would raise another error
+    task = get_task("pose_to_text/embedded", context)
+    with ResponseCache(tmp_path / "c.sqlite") as cache, pytest.raises(UnsupportedTask, match="nothing was loaded"):
+        evaluate(load_adapter("copy_source"), [task], tmp_path, cache)
+
+
+class _Broken(ModelAdapter):
+    meta = AdapterMeta(name="broken", revision="1", tasks=("text_to_pose",))
+
+    def generate_pose(self, requests):
+        return [PoseResponse(poses=np.zeros((1, 21, 3), np.float32)) for _ in requests]
+
+
+def test_malformed_responses_are_refused_and_nothing_is_written(context, tmp_path):
+    task = get_task("text_to_pose/embedded", context)
+    with ResponseCache(tmp_path / "c.sqlite") as cache, pytest.raises(InvalidResponse, match="poses have shape") as err:
+        evaluate(_Broken(), [task], tmp_path / "out", cache, progress=False)
+    assert err.value.row and err.value.field == "poses"
+    assert not (tmp_path / "out").exists()
+    with ResponseCache(tmp_path / "c.sqlite") as cache:
+        assert cache.count("broken") == 0

@@ -1,0 +1,75 @@
+import json
+
+import numpy as np
+import pytest
+
+from benchmark.errors import InputError
+from models.predictions_file import PredictionsFileAdapter, read_predictions
+
+
+def write(tmp_path, records, name="preds.jsonl"):
+    path = tmp_path / name
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in records) + "\n")
+    return path
+
+
+POSE = np.zeros((22, 3)).tolist()
+
+
+def test_reads_texts_poses_and_joints(tmp_path):
+    path = write(tmp_path, [
+        {"task": "pose_to_text/embedded", "id": "a", "text": "Arms up."},
+        {"task": "text_to_pose/embedded", "id": "a", "pose": POSE},
+        {"task": "text_to_pose/embedded", "id": "b", "poses": [POSE, POSE]},
+        {"task": "pose_estimation/h36m-17", "id": "c", "joints": [np.zeros((17, 3)).tolist()], "joint_set": "h36m-17"},
+    ])
+    preds = read_predictions(path)
+    assert preds[("pose_to_text/embedded", "a")].text == "Arms up."
+    assert preds[("text_to_pose/embedded", "a")].poses.shape == (1, 22, 3)
+    assert preds[("text_to_pose/embedded", "b")].poses.shape == (2, 22, 3)
+    assert preds[("pose_estimation/h36m-17", "c")].joint_set == "h36m-17"
+    adapter = PredictionsFileAdapter(str(path), name="mine", revision="v1")
+    assert adapter.meta.tasks == ("pose_estimation", "pose_to_text", "text_to_pose")
+    assert adapter.meta.revision.startswith("v1+")
+
+
+@pytest.mark.parametrize("record, line_field", [
+    ('{"task": "pose_to_text/embedded", "id": "a", "text": "ok"}\n{not json', ("line 2", None)),
+    ({"task": "pose_to_text/embedded", "id": "a", "txt": "typo"}, ("line 1", "txt")),
+    ({"task": "pose_to_text/embedded", "text": "no id"}, ("line 1", "id")),
+    ({"task": "pose_to_txt/embedded", "id": "a", "text": "x"}, ("line 1", "task")),
+    ({"task": "pose_to_text/embedded", "id": "a", "text": "   "}, ("line 1", "text")),
+    ({"task": "text_to_pose/embedded", "id": "a", "pose": np.zeros((21, 3)).tolist()}, ("line 1", "pose")),
+    ({"task": "text_to_pose/embedded", "id": "a", "pose": [[float("nan")] * 3] * 22}, ("line 1", "pose")),
+    ({"task": "text_to_pose/embedded", "id": "a"}, ("line 1", "poses")),
+    ({"task": "pose_estimation/x", "id": "a", "joints": [[[0, 0, 0]]]}, ("line 1", "joint_set")),
+])
+def test_malformed_records_name_the_line_and_field(tmp_path, record, line_field):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(record if isinstance(record, str) else json.dumps(record).replace("NaN", "NaN"))
+    with pytest.raises(InputError) as err:
+        read_predictions(path)
+    row, field = line_field
+    assert err.value.row == row and str(path) in str(err.value)
+    if field:
+        assert err.value.field == field
+
+
+def test_duplicates_and_empty_files(tmp_path):
+    rec = {"task": "pose_to_text/embedded", "id": "a", "text": "x"}
+    with pytest.raises(InputError, match="duplicate"):
+        read_predictions(write(tmp_path, [rec, rec]))
+    (tmp_path / "empty.jsonl").write_text("\n")
+    with pytest.raises(InputError, match="no predictions"):
+        read_predictions(tmp_path / "empty.jsonl")
+
+
+def test_parquet_files_use_the_same_rules(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "preds.parquet"
+    pd.DataFrame({"task": ["pose_to_text/embedded", "pose_to_text/embedded"], "id": ["a", "b"],
+                  "text": ["fine", ""]}).to_parquet(path)
+    with pytest.raises(InputError) as err:
+        read_predictions(path)
+    assert err.value.row == "row 1" and err.value.field == "text"
