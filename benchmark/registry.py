@@ -11,10 +11,12 @@ import importlib
 from collections.abc import Iterator
 from typing import Generic, TypeVar
 
+from benchmark.errors import BenchmarkError
+
 T = TypeVar("T")
 
 
-class UnknownName(KeyError):
+class UnknownName(BenchmarkError, KeyError):
     def __str__(self) -> str:  # KeyError quotes its message; we want it readable
         return str(self.args[0])
 

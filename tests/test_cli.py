@@ -43,3 +43,25 @@ def test_show_bad_input_is_a_clear_error(tmp_path, capsys):
     assert not (tmp_path / "x.png").exists()
     assert main(["show", str(tmp_path / "missing.npy")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_ls_lists_what_is_registered(capsys):
+    from benchmark.adapters import ADAPTERS
+    from benchmark.metrics import METRICS
+    from benchmark.tasks.catalog import task_registry
+
+    for what, names in (("tasks", task_registry().names()), ("models", ADAPTERS.names()), ("metrics", list(METRICS)),
+                        ("leaderboards", ["embedded", "paper-table-3-text-to-pose"])):
+        assert main(["ls", what]) == 0
+        out = capsys.readouterr().out
+        for name in names:
+            assert name in out
+    assert main(["ls", "models"]) == 0
+    assert "arguments: train, pose_text, pair_text" in capsys.readouterr().out
+
+
+def test_unknown_names_get_did_you_mean(capsys):
+    assert main(["evaluate", "--model", "random", "--tasks", "pose_to_txt/embedded"]) == 2
+    assert "did you mean 'pose_to_text/embedded'" in capsys.readouterr().err
+    assert main(["evaluate", "--model", "randm", "--tasks", "pose_to_text/embedded"]) == 2
+    assert "did you mean 'random'" in capsys.readouterr().err

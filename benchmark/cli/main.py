@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("benchmark.cli.evaluate", "evaluate one model adapter on tasks (cached, resumable)"),
     "leaderboard": ("benchmark.cli.leaderboard", "build the leaderboard tables from result files"),
     "ls": ("benchmark.cli.ls", "list tasks, models, metrics or leaderboards"),
+    "perf": ("benchmark.cli.perf", "performance benchmarks (fast path vs reference, side by side)"),
     "show": ("benchmark.cli.show", "render poses to PNG (3D skeleton views; a grid for many poses)"),
     "train-retrieval": ("benchmark.cli.train_retrieval", "train a pose-text or pair-text retrieval evaluator"),
     "caption": ("benchmark.cli.caption", "automatic pose descriptions (PoseScript) or pair instructions (PoseFix)"),

@@ -27,13 +27,17 @@ import argparse
 import importlib
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from benchmark.errors import InputError
-from datasets_build.real.common import BuildInfo
-from datasets_build.real.crops import CropOptions
-from datasets_build.real.image_rows import ImageSet, with_cameras_by_image, with_h36m_cameras
-from datasets_build.real.imagescript import UNIPOSE_REFINED_TRAIN_SIZE, UNIPOSE_TEST_SIZE, UNIPOSE_TRAIN_SIZES
+from datasets_build.real.unipose_sizes import UNIPOSE_REFINED_TRAIN_SIZE, UNIPOSE_TEST_SIZE, UNIPOSE_TRAIN_SIZES
+
+if TYPE_CHECKING:  # the builders import torch and datasets: only when a build runs
+    from datasets_build.real.common import BuildInfo
+    from datasets_build.real.crops import CropOptions
+    from datasets_build.real.image_rows import ImageSet
 
 SOURCES = ("posescript", "posefix", "pose-estimation", "imagescript", "imagediff")
 
@@ -163,6 +167,8 @@ def _every(samples, step: int):
 
 
 def crop_options(args) -> CropOptions:
+    from datasets_build.real.crops import CropOptions
+
     return CropOptions(size=args.image_size, scale=args.box_scale, skip_missing_images=args.skip_missing_images,
                        workers=args.workers)
 
@@ -194,6 +200,8 @@ def caption_body_model(args):
 
 # ------------------------------------------------------------------------------------------------ image sets
 def _unipose_set(args, name: str) -> ImageSet | None:
+    from datasets_build.real.image_rows import ImageSet
+
     path = _file(getattr(args, "unipose_npz_dir", None), UNIPOSE_FILES[name])
     if path is None:
         return None
@@ -204,6 +212,8 @@ def _unipose_set(args, name: str) -> ImageSet | None:
 
 
 def threedpw_test(args, progress: bool) -> ImageSet | None:
+    from datasets_build.real.image_rows import ImageSet, with_cameras_by_image
+
     from datasets_build.sources.threedpw import read_3dpw, read_3dpw_eval
 
     root = getattr(args, "threedpw_dir", None)
@@ -221,6 +231,8 @@ def threedpw_test(args, progress: bool) -> ImageSet | None:
 
 def h36m_sets(args, info: BuildInfo, progress: bool) -> tuple[dict, dict]:
     """({split: ImageSet} of pose_estimation-h36m, the same of -h36m17)."""
+    from datasets_build.real.image_rows import ImageSet, with_h36m_cameras
+
     from datasets_build.sources.h36m import read_h36m_eval_p2, read_h36m_labels
 
     root = getattr(args, "h36m_dir", None)
@@ -248,6 +260,8 @@ def h36m_sets(args, info: BuildInfo, progress: bool) -> tuple[dict, dict]:
 
 
 def mpii_train(args, progress: bool, need_pose: bool = False) -> ImageSet | None:
+    from datasets_build.real.image_rows import ImageSet
+
     from datasets_build.sources.mpii import read_mpii
 
     root = getattr(args, "mpii_dir", None)
@@ -261,6 +275,8 @@ def mpii_train(args, progress: bool, need_pose: bool = False) -> ImageSet | None
 
 
 def coco_sets(args, need_pose: bool = False) -> dict:
+    from datasets_build.real.image_rows import ImageSet
+
     from datasets_build.sources.coco import read_coco
 
     root = getattr(args, "coco_dir", None)
@@ -281,6 +297,8 @@ def coco_sets(args, need_pose: bool = False) -> dict:
 
 
 def mpi_inf_3dhp_sets(args, info: BuildInfo, progress: bool, need_pose: bool = False) -> dict:
+    from datasets_build.real.image_rows import ImageSet
+
     from datasets_build.sources.mpi_inf_3dhp import read_mpi_inf_3dhp
 
     out = {}
@@ -356,6 +374,8 @@ def image_text_sets(args, info: BuildInfo, progress: bool) -> tuple[dict, ImageS
 
 def build_from_sources(args, *, progress: bool = True):
     """(datasets by config name, BuildInfo) of the build `args.source` names (see the module docstring)."""
+    from datasets_build.real.common import BuildInfo
+
     source = args.source
     if source == "posescript":
         from datasets_build.real.posescript import build_posescript_from_files

@@ -34,9 +34,8 @@ from datasets_build.real.pose_estimation import card_source
 from datasets_build.real.refine import Refiner, refined_dataset, refiner_version
 
 TASK = "image_to_text"
-UNIPOSE_TRAIN_SIZES = {"h36m": 15000, "mpi-inf-3dhp": 25000, "coco": 5000, "mpii": 5000}
-UNIPOSE_TEST_SIZE = 2000
-UNIPOSE_REFINED_TRAIN_SIZE = 6250
+from datasets_build.real.unipose_sizes import (  # noqa: E402,F401 - re-exported
+    UNIPOSE_REFINED_TRAIN_SIZE, UNIPOSE_TEST_SIZE, UNIPOSE_TRAIN_SIZES)
 DESCRIPTION_VERSIONS = ("N2", "N6", "N7")
 
 

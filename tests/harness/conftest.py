@@ -7,14 +7,20 @@ import pytest
 
 @pytest.fixture(scope="session")
 def world_home(tmp_path_factory):
+    from benchmark import workspace
+
     home = tmp_path_factory.mktemp("unipose_home")
-    old = os.environ.get("UNIPOSE_BENCH_HOME")
+    saved = {k: os.environ.get(k) for k in ("UNIPOSE_BENCH_HOME", "NLTK_DATA")}
+    wordnet = workspace.home() / "nltk_data"  # keep finding the user's WordNet for METEOR
+    if not saved["NLTK_DATA"] and wordnet.is_dir():
+        os.environ["NLTK_DATA"] = str(wordnet)
     os.environ["UNIPOSE_BENCH_HOME"] = str(home)
     yield home
-    if old is None:
-        os.environ.pop("UNIPOSE_BENCH_HOME", None)
-    else:
-        os.environ["UNIPOSE_BENCH_HOME"] = old
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture(scope="session")
