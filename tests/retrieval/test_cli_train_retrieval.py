@@ -18,7 +18,7 @@ def test_train_retrieval_on_a_save_to_disk_folder(tmp_path, capsys):
     mrecall = float(re.search(r"validation mRecall: ([\d.]+) \(stage finetune, epoch 1\)", out).group(1))
     evaluator = load_evaluator(folder)
     assert evaluator.config["seed"] == 1 and evaluator.config["dataset"]["config"] == "pose_to_text"
-    assert evaluator.config["selected"]["val_metrics"]["mRecall"] == pytest.approx(mrecall, abs=0.005)
+    assert round(evaluator.config["selected"]["val_metrics"]["mRecall"], 2) == pytest.approx(mrecall)  # printed to 2 dp
     assert evaluator.config["training"]["pretrain"]["epochs"] == 1
     assert evaluator.encode_poses(np.zeros((2, 22, 3), np.float32)).shape == (2, 512)  # the default architecture
 
