@@ -26,7 +26,8 @@ class BodyModel(ABC):
         """Joint positions of `poses`; numpy in -> numpy out, torch in -> torch out."""
         as_numpy = not isinstance(poses, torch.Tensor)
         poses = check_poses(poses)
-        t = torch.as_tensor(poses, dtype=torch.float32)
+        # torch.tensor copies: numpy inputs may be read-only (frozen request inputs), which as_tensor warns about
+        t = poses.to(torch.float32) if isinstance(poses, torch.Tensor) else torch.tensor(poses, dtype=torch.float32)
         with torch.no_grad() if not t.requires_grad else torch.enable_grad():
             out = self._joints(t)
         return out.numpy() if as_numpy else out

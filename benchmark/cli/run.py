@@ -101,6 +101,7 @@ def run(args) -> int:
     from benchmark.leaderboard.build import build_table
     from benchmark.leaderboard.render import write_all
     from benchmark.leaderboard.spec import load_specs
+    from benchmark.retrieval import load_evaluator
     from benchmark.tasks.catalog import embedded_task_names, get_task, task_registry
     from datasets_build.world.build import PRESETS
     from datasets_build.world.ensure import ensure_world
@@ -110,8 +111,6 @@ def run(args) -> int:
     world = ensure_world(config, force=args.force, command=f"unipose-bench run --preset {args.preset} "
                                                          f"--seed {args.seed}")
     print(f"[world] {world.build_id}{' (cached)' if world.cached else ''}: {world.hub_dir}")
-    from benchmark.retrieval import load_evaluator
-
     pose_text = load_evaluator(world.pose_text_evaluator)
     pair_text, _ = ensure_pair_text(world, force=args.force, progress=True, seed=args.seed)
     output = args.output

@@ -9,6 +9,8 @@ generated sample per test item).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from benchmark.errors import InputError
@@ -34,12 +36,17 @@ def frechet_distance(real_features, generated_features) -> Score:
     mu_r, mu_g = real.mean(axis=0), gen.mean(axis=0)
     sigma_r = np.atleast_2d(np.cov(real, rowvar=False))
     sigma_g = np.atleast_2d(np.cov(gen, rowvar=False))
-    covmean = linalg.sqrtm(sigma_g @ sigma_r)
-    eps_added = False
-    if not np.isfinite(covmean).all():
-        offset = np.eye(sigma_r.shape[0]) * EPS
-        covmean = linalg.sqrtm((sigma_g + offset) @ (sigma_r + offset))
-        eps_added = True
+    # With fewer rows than feature dimensions (a 300-row test split, 512-d features) the covariances are singular
+    # and scipy warns on every call; the eps retry below is upstream's answer to a non-finite root, and the rank
+    # deficiency is recorded in the details instead of printed.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(sigma_g @ sigma_r)
+        eps_added = False
+        if not np.isfinite(covmean).all():
+            offset = np.eye(sigma_r.shape[0]) * EPS
+            covmean = linalg.sqrtm((sigma_g + offset) @ (sigma_r + offset))
+            eps_added = True
     max_imag = 0.0
     if np.iscomplexobj(covmean):
         max_imag = float(np.abs(np.diagonal(covmean).imag).max())
@@ -51,4 +58,5 @@ def frechet_distance(real_features, generated_features) -> Score:
     diff = mu_r - mu_g
     value = float(diff @ diff + np.trace(sigma_r) + np.trace(sigma_g) - 2.0 * np.trace(covmean))
     return Score("FID", value, PROTOCOL, real.shape[0],
-                 details={"eps_added": eps_added, "max_imaginary": max_imag, "dim": real.shape[1]})
+                 details={"eps_added": eps_added, "max_imaginary": max_imag, "dim": real.shape[1],
+                          "rank_deficient": bool(real.shape[0] <= real.shape[1])})

@@ -115,7 +115,8 @@ def fid_score(real: np.ndarray, generated: np.ndarray) -> ScoreEntry:
 
     s = frechet_distance(real, generated)
     # no interval: resampling a 512-d covariance square root a thousand times costs minutes
-    return ScoreEntry(value=float(s.value), protocol=s.protocol, unit="", n=s.n, higher_is_better=False)
+    return ScoreEntry(value=float(s.value), protocol=s.protocol, unit="", n=s.n, higher_is_better=False,
+                      details={k: s.details[k] for k in ("eps_added", "rank_deficient", "dim")})
 
 
 def records(ids, per_item: dict[str, np.ndarray], extra: dict[str, list] | None = None) -> list[dict]:

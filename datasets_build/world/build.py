@@ -12,7 +12,8 @@ The build follows the order in which the real data were made (PoseScript -> Pose
    the evaluator's features, with a similarity in `pair_similarity` and at least `min_differing_posecodes`
    differing posecodes; one of the 3 most similar valid candidates, as PoseFix); three automatic instructions each
    (pfA, pfB, pfC) -> pose_diff, pose_edit;
-5. images: `n_images` further poses (farthest-point sampled from their own candidates) rendered from the posed
+5. images: `n_images` further poses (farthest-point sampled from their own candidates on the body articulation,
+   root orientation zeroed, as UniPose samples ImageScript) rendered from the posed
    skeleton body with random cameras -> pose_estimation (pose with the root in the camera frame, 2D keypoints,
    camera), image_to_text (three descriptions) and image_diff (pairs among the rendered poses, mined as ImageDiff:
    top-100 similar, at least 10 differing posecodes; three instructions);
@@ -349,7 +350,10 @@ def build_world(config: WorldConfig, *, evaluator_root: str | Path, progress: bo
     with steps(f"images: {cfg.n_images} renders at {cfg.image_size} px"):
         gen_img = generate_poses(cfg.n_image_candidates, sub_seed(seed, "image-poses"))
         norm_img = normalize_pose_heading(gen_img.poses).astype(np.float32)
-        picked_img = farthest_point_sampling(body.joints(norm_img), cfg.n_images, start=0, progress=progress)
+        # UniPose samples ImageScript on the body articulation (global orientation 0): the camera shows the view
+        articulation = norm_img.copy()
+        articulation[:, 0] = 0.0
+        picked_img = farthest_point_sampling(body.joints(articulation), cfg.n_images, start=0, progress=progress)
         img_poses, img_arch = norm_img[picked_img], gen_img.archetype_ids[picked_img, 0]
         batch = render_poses(img_poses, sub_seed(seed, "render"), cfg.image_size, progress=progress)
         cam_poses = camera_pose_in_camera_frame(img_poses, batch.R).astype(np.float32)

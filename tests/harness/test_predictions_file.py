@@ -73,3 +73,16 @@ def test_parquet_files_use_the_same_rules(tmp_path):
     with pytest.raises(InputError) as err:
         read_predictions(path)
     assert err.value.row == "row 1" and err.value.field == "text"
+
+
+def test_a_malformed_file_is_rejected_by_evaluate_and_nothing_is_written(tmp_path, capsys):
+    from benchmark.cli.main import main
+
+    path = write(tmp_path, [{"task": "pose_to_text/embedded", "id": "a", "text": "fine"},
+                            {"task": "text_to_pose/embedded", "id": "b", "pose": np.zeros((22, 2)).tolist()}])
+    out = tmp_path / "out"
+    code = main(["evaluate", "--model", f"predictions_file:path={path},name=mine", "--tasks", "pose_to_text/embedded",
+                 "text_to_pose/embedded", "--output", str(out), "--cache", str(tmp_path / "c.sqlite")])
+    err = capsys.readouterr().err
+    assert code == 2 and "line 2" in err and "field 'pose'" in err and str(path) in err
+    assert not out.exists()
