@@ -6,6 +6,9 @@
 * image inputs -> the nearest training image by a raw-pixel thumbnail (24 x 24 grey, standardised): a deliberately
   model-free reference for the image tasks.
 Several samples are the next neighbours in order.
+
+Caveat for reading its scores: the text and pose neighbours are found with the very evaluators that compute the
+retrieval metrics (R-precision, recall), so on those metrics it is an optimistic reference, not a floor.
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ class NearestNeighbourAdapter(ModelAdapter):
         self.pair_text = load_evaluator(pair_text)
         self.meta = AdapterMeta(
             name="nearest_neighbour", revision=f"{self.pose_text.version}+{self.pair_text.version}", tasks=self.TASKS,
-            description="nearest training item through the retrieval evaluators (pixel thumbnails for images)",
+            description="nearest training item through the retrieval evaluators (pixel thumbnails for images); "
+                        "optimistic on the retrieval metrics, which use the same evaluators",
             license="CC0-1.0", n_parameters=0, training_data=(str(train),),
             args={"train": str(train), "pose_text": str(pose_text), "pair_text": str(pair_text)})
 
