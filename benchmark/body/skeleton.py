@@ -11,7 +11,6 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from benchmark.body.base import BodyModel

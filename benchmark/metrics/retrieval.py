@@ -73,20 +73,26 @@ def _check_ks(ks: Sequence[int], upper: int | None = None, what: str = "") -> tu
     return out
 
 
-def ground_truth_ranks(query_emb: np.ndarray, gallery_emb: np.ndarray) -> np.ndarray:
-    """int64 [N]: for each query row i, the number of other gallery rows scoring at least as high as gallery row i.
-
-    Expects arrays already checked by `check_embeddings`. Works through blocks of queries; the ground-truth score is
-    read from the same similarity block as the others, so all comparisons use identically rounded numbers.
-    """
+def _similarity_blocks(query_emb: np.ndarray, gallery_emb: np.ndarray):
+    """(start, stop, similarities [stop - start, N], ground-truth similarities) over blocks of queries, bounded to
+    `_BLOCK_ELEMENTS` values at once. The ground-truth score is read from the same block as the others, so every
+    comparison uses identically rounded numbers."""
     n = query_emb.shape[0]
-    ranks = np.empty(n, dtype=np.int64)
     step = max(1, _BLOCK_ELEMENTS // n)
     for start in range(0, n, step):
         stop = min(n, start + step)
         sims = query_emb[start:stop] @ gallery_emb.T
         rows = np.arange(stop - start)
-        gt = sims[rows, start + rows]
+        yield start, stop, sims, sims[rows, start + rows]
+
+
+def ground_truth_ranks(query_emb: np.ndarray, gallery_emb: np.ndarray) -> np.ndarray:
+    """int64 [N]: for each query row i, the number of other gallery rows scoring at least as high as gallery row i.
+
+    Expects arrays already checked by `check_embeddings`.
+    """
+    ranks = np.empty(query_emb.shape[0], dtype=np.int64)
+    for start, stop, sims, gt in _similarity_blocks(query_emb, gallery_emb):
         ranks[start:stop] = (sims >= gt[:, None]).sum(axis=1) - 1  # minus the ground truth itself
     return ranks
 
@@ -150,17 +156,12 @@ def draw_distractor_pools(n: int, repetitions: int, n_distractors: int, rng: np.
 
 def pool_ranks(query_emb: np.ndarray, gallery_emb: np.ndarray, pools: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ranks int64 [N, R] of the ground truth inside each pool (candidates = ground truth + pools[i, r]) and the
-    ground-truth cosine [N]. The similarity of a block of queries to the whole gallery is computed once and the pool
-    entries are gathered from it."""
+    ground-truth cosine [N]. The similarity of a block of queries to the whole gallery is computed once (one matrix
+    product is faster than gathering the pool rows) and the pool entries are read from it."""
     n, reps, n_distractors = pools.shape
     ranks = np.empty((n, reps), dtype=np.int64)
     gt_cos = np.empty(n, dtype=np.float64)
-    step = max(1, _BLOCK_ELEMENTS // n)
-    for start in range(0, n, step):
-        stop = min(n, start + step)
-        sims = query_emb[start:stop] @ gallery_emb.T
-        rows = np.arange(stop - start)
-        gt = sims[rows, start + rows]
+    for start, stop, sims, gt in _similarity_blocks(query_emb, gallery_emb):
         pooled = np.take_along_axis(sims, pools[start:stop].reshape(stop - start, -1), axis=1)
         ranks[start:stop] = (pooled.reshape(stop - start, reps, n_distractors) >= gt[:, None, None]).sum(axis=2)
         gt_cos[start:stop] = gt

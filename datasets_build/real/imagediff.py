@@ -27,14 +27,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from benchmark.errors import InputError
-from datasets_build.real.common import (ArrowRowWriter, BuildInfo, BuildResult, check_unique_ids, config_name,
-                                        dataset_dict, work_folder)
+from datasets_build.real.common import ArrowRowWriter, BuildInfo, BuildResult, config_name, work_folder
 from datasets_build.real.crops import CropOptions
 from datasets_build.pair_mining import PosecodeCounter, choose_pose_a, pose_features, sub_seed, top_similar
 from datasets_build.real.image_poses import PosePool, default_body_model
 from datasets_build.real.image_rows import iter_crop_records
 from datasets_build.real.imagescript import (UNIPOSE_REFINED_TRAIN_SIZE, UNIPOSE_TEST_SIZE, UNIPOSE_TRAIN_SIZES,
-                                             build_refined, check_sizes, sample_pools, split_sources)
+                                             check_sizes, finish_configs, sample_pools, split_sources)
 from datasets_build.real.refine import Refiner
 
 TASK = "image_diff"
@@ -151,14 +150,7 @@ def build_imagediff(train_sets: Mapping, test_set=None, *, evaluator, sizes: Map
             ds = writer.finish()
             if len(ds):
                 splits[split] = ds
-        check_unique_ids(config_a, {s: ds["id"] for s, ds in splits.items()})
-        if splits:
-            out[config_a] = dataset_dict(splits)
-            info.record(config_a, out[config_a])
-            build_refined(config_a, config_r, out[config_a], refiner, "instruction", refined_train_size, seed, info,
-                          out)
-        else:
-            info.skip(config_r, f"{config_a} was not built")
+        finish_configs(config_a, config_r, splits, refiner, "instruction", refined_train_size, seed, info, out)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -89,6 +89,18 @@ def refined_split_rows(n: int, size: int, seed: int, what: str) -> np.ndarray:
     return np.sort(rng.choice(n, size=min(int(size), n), replace=False))
 
 
+def finish_configs(config_a: str, config_r: str, splits: dict, refiner, kind: str, refined_train_size: int, seed: int,
+                   info: BuildInfo, out: dict) -> None:
+    """Record the -A config built from `splits` (if any) and derive its -R config (when a refiner is given)."""
+    check_unique_ids(config_a, {s: ds["id"] for s, ds in splits.items()})
+    if splits:
+        out[config_a] = dataset_dict(splits)
+        info.record(config_a, out[config_a])
+        build_refined(config_a, config_r, out[config_a], refiner, kind, refined_train_size, seed, info, out)
+    else:
+        info.skip(config_r, f"{config_a} was not built")
+
+
 def build_refined(config_a: str, config_r: str, dsd_a, refiner: Refiner | None, kind: str, refined_train_size: int,
                   seed: int, info: BuildInfo, out: dict) -> None:
     """The -R config from the -A one (train: a uniform sample; test: all rows), or the reason it is not built."""
@@ -165,14 +177,7 @@ def build_imagescript(train_sets: Mapping[str, ImageSet], test_set: ImageSet | N
             ds = writer.finish()
             if len(ds):
                 splits[split] = ds
-        check_unique_ids(config_a, {s: ds["id"] for s, ds in splits.items()})
-        if splits:
-            out[config_a] = dataset_dict(splits)
-            info.record(config_a, out[config_a])
-            build_refined(config_a, config_r, out[config_a], refiner, "description", refined_train_size, seed, info,
-                          out)
-        else:
-            info.skip(config_r, f"{config_a} was not built")
+        finish_configs(config_a, config_r, splits, refiner, "description", refined_train_size, seed, info, out)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -26,7 +26,6 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from benchmark.body import rotations
 from benchmark.body.frames import rotate_root
 from benchmark.body.joints import SMPL_BODY_22
 from benchmark.body.kinematics import forward_kinematics_with_rotations

@@ -167,7 +167,7 @@ def derive() -> dict:
     head_center = (head_v.min(0) + head_v.max(0)) / 2
     hands = {}
     for side, s in (("left", "L"), ("right", "R")):
-        hv = verts[owned([f"wrist.{s}", f"finger", f"metacarpal"]) & (np.sign(verts[:, 0]) == (1 if s == "L" else -1))]
+        hv = verts[owned([f"wrist.{s}", "finger", "metacarpal"]) & (np.sign(verts[:, 0]) == (1 if s == "L" else -1))]
         wrist = anny_joints[f"{side}_wrist"]
         direction = (wrist - anny_joints[f"{side}_elbow"]) / np.linalg.norm(wrist - anny_joints[f"{side}_elbow"])
         proj = (hv - wrist) @ direction
@@ -176,7 +176,7 @@ def derive() -> dict:
                                                                     axis=1), 75))}
     feet = {}
     for side, s in (("left", "L"), ("right", "R")):
-        fv = verts[owned([f"foot.{s}", f"toe"]) & (np.sign(verts[:, 0]) == (1 if s == "L" else -1))]
+        fv = verts[owned([f"foot.{s}", "toe"]) & (np.sign(verts[:, 0]) == (1 if s == "L" else -1))]
         feet[side] = {"toe_z": float(fv[:, 2].max()), "heel_z": float(fv[:, 2].min()),
                       "half_width": float((np.percentile(fv[:, 0], 98) - np.percentile(fv[:, 0], 2)) / 2)}
     top, sole = float(verts[:, 1].max()), float(verts[:, 1].min())

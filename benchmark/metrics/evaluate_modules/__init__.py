@@ -29,3 +29,22 @@ def module_path(name: str) -> str:
 def numbers(scores) -> dict:
     """{score name: value} of a Scores plus its protocol: the plain result an evaluate module returns."""
     return {**scores.numbers(), "protocol": scores.protocol}
+
+
+def joint_error(metric: str, predictions, references, joint_protocol=None, actions=None, **protocol_options) -> dict:
+    """The result of the "mpjpe" / "pa_mpjpe" modules: `metric` ("MPJPE" or "PA-MPJPE") on joints [J, 3] per
+    item, or through a named joint protocol on what that protocol takes (with its per-action mean first)."""
+    import numpy as np
+
+    from benchmark.metrics.joint_protocols import get_joint_protocol
+    from benchmark.metrics.pose import mpjpe, pa_mpjpe
+
+    pred = np.stack([np.asarray(p, dtype=np.float32) for p in predictions])
+    gt = np.stack([np.asarray(r, dtype=np.float32) for r in references])
+    if joint_protocol is None:
+        score = (mpjpe if metric == "MPJPE" else pa_mpjpe)(pred, gt)
+        return {metric: score.value, "name": score.name, "protocol": score.protocol}
+    scores = get_joint_protocol(joint_protocol, **protocol_options).score(pred, gt, actions=actions)
+    chosen = [s for s in scores.scores if s.details.get("metric") == metric]
+    return {metric: chosen[0].value, "name": chosen[0].name, **{s.name: s.value for s in chosen[1:]},
+            "protocol": scores.protocol}

@@ -10,11 +10,9 @@ options (model_dir, use_hips, actions ...) go to the protocol.
 
 import datasets
 import evaluate
-import numpy as np
 
 from benchmark.metrics import METRICS
-from benchmark.metrics.joint_protocols import get_joint_protocol
-from benchmark.metrics.pose import pa_mpjpe
+from benchmark.metrics.evaluate_modules import joint_error
 
 _INFO = METRICS["pa_mpjpe"].info
 _KWARGS_DESCRIPTION = """
@@ -50,12 +48,4 @@ class PaMpjpe(evaluate.Metric):
         )
 
     def _compute(self, predictions, references, joint_protocol=None, actions=None, **protocol_options):
-        pred = np.stack([np.asarray(p, dtype=np.float32) for p in predictions])
-        gt = np.stack([np.asarray(r, dtype=np.float32) for r in references])
-        if joint_protocol is None:
-            score = pa_mpjpe(pred, gt)
-            return {"PA-MPJPE": score.value, "name": score.name, "protocol": score.protocol}
-        scores = get_joint_protocol(joint_protocol, **protocol_options).score(pred, gt, actions=actions)
-        chosen = [s for s in scores.scores if s.details.get("metric") == "PA-MPJPE"]
-        return {"PA-MPJPE": chosen[0].value, "name": chosen[0].name,
-                **{s.name: s.value for s in chosen[1:]}, "protocol": scores.protocol}
+        return joint_error("PA-MPJPE", predictions, references, joint_protocol, actions, **protocol_options)
