@@ -65,3 +65,22 @@ def test_unknown_names_get_did_you_mean(capsys):
     assert "did you mean 'pose_to_text/embedded'" in capsys.readouterr().err
     assert main(["evaluate", "--model", "randm", "--tasks", "pose_to_text/embedded"]) == 2
     assert "did you mean 'random'" in capsys.readouterr().err
+
+
+def test_show_draws_the_rows_of_a_dataset(tmp_path, capsys):
+    from datasets_build.hub.card import CardMetadata
+    from datasets_build.hub.export import export_to_dir
+    from tests.hub.synthetic import make_task_dataset
+
+    pairs = make_task_dataset("pose_diff", seed=2)
+    export_to_dir({"pose_diff": pairs}, tmp_path / "hub", CardMetadata(
+        pretty_name="t", summary="t", sources=("embedded-world",), command="test", suite_version="0"))
+    out = tmp_path / "pairs.png"
+    assert main(["show", str(tmp_path / "hub"), "--config", "pose_diff", "--split", "train", "--limit", "2",
+                 "--out", str(out), "--views", "front"]) == 0
+    printed = capsys.readouterr().out
+    rows = pairs["train"].select(range(2))
+    for row_id, texts in zip(rows["id"], rows["texts"]):
+        assert f"{row_id}: {texts[0]}" in printed
+    assert "(4 poses)" in printed and Image.open(out).size[0] > 0
+    assert main(["show", str(tmp_path / "hub")]) == 2  # a dataset folder needs --config
