@@ -37,16 +37,16 @@ class _SafeUnpickler(pickle.Unpickler):
                          file=self._source, hint="convert the file to npz/JSON if it legitimately holds objects")
 
 
-def load_pickle(path: str | Path, encoding: str = "latin1"):
+def restricted_load(path: str | Path, encoding: str = "latin1"):
     """Unpickle `path` allowing arrays and containers only (latin1 reads Python-2 pickles such as 3DPW's)."""
     path = Path(path)
     if not path.is_file():
         raise InputError("file not found", file=str(path))
     with open(path, "rb") as f:
-        return loads(f.read(), source=str(path), encoding=encoding)
+        return restricted_loads(f.read(), source=str(path), encoding=encoding)
 
 
-def loads(data: bytes, source: str = "<bytes>", encoding: str = "latin1"):
+def restricted_loads(data: bytes, source: str = "<bytes>", encoding: str = "latin1"):
     try:
         return _SafeUnpickler(io.BytesIO(data), source, encoding=encoding).load()
     except InputError:

@@ -239,7 +239,7 @@ def load_j19_regressor(path: str | os.PathLike) -> np.ndarray:
     if not path.is_file():
         raise MissingModelFiles(f"HMR2 joint regressor not found: expected {path}; {J19_SOURCE}. Copy it there or "
                                 "pass regressor_path=")
-    data = safe_pickle.load_pickle(path)
+    data = safe_pickle.restricted_load(path)
     if hasattr(data, "toarray"):
         data = data.toarray()
     if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[0] != len(J19_NAMES):

@@ -47,9 +47,9 @@ def read_json(path: str | Path, hint: str | None = None):
         raise InputError(f"not UTF-8 text ({exc.reason})", file=str(path), hint=hint) from exc
 
 
-def load_pickle(path: str | Path, hint: str | None = None):
+def restricted_load(path: str | Path, hint: str | None = None):
     """Unpickle with the restricted unpickler (latin1, so Python-2 pickles such as 3DPW's read too)."""
-    return safe_pickle.load_pickle(require_file(path, hint=hint))
+    return safe_pickle.restricted_load(require_file(path, hint=hint))
 
 
 class NpzFile:
@@ -110,7 +110,7 @@ def read_npy_bytes(raw: bytes, *, source: str, field: str | None = None) -> np.n
         raise InputError(f"not a .npy array ({exc})", file=source, field=field) from exc
     if dtype.hasobject:
         # numpy writes an object array as one pickle of the whole array right after the header.
-        obj = safe_pickle.loads(raw[stream.tell():], source=f"{source}:{field}" if field else source)
+        obj = safe_pickle.restricted_loads(raw[stream.tell():], source=f"{source}:{field}" if field else source)
         if not isinstance(obj, np.ndarray):
             raise InputError(f"object member decodes to {type(obj).__name__}, not an array", file=source, field=field)
         return obj

@@ -32,7 +32,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from benchmark.errors import InputError
-from datasets_build.sources.files import NpzFile, float_array, load_pickle
+from datasets_build.sources.files import NpzFile, float_array, restricted_load
 from datasets_build.sources.hmr2_eval import read_hmr2_eval
 from datasets_build.sources.joint_sets import H36M_17, H36M_32_TO_17
 from datasets_build.sources.samples import Camera, ImageSamples, no_poses
@@ -107,7 +107,7 @@ def read_h36m_labels(pkl_path: str | Path, *, split: str | None = None, progress
     has them `keypoints_2d_cpn` (float32 [17, 2] pixels).
     """
     path = str(pkl_path)
-    frames = load_pickle(pkl_path, hint="CA-PF's H36M-Toolbox/generate_labels_h36m.py writes h36m_train.pkl and "
+    frames = restricted_load(pkl_path, hint="CA-PF's H36M-Toolbox/generate_labels_h36m.py writes h36m_train.pkl and "
                                         "h36m_validation.pkl")
     if not isinstance(frames, list):
         raise InputError(f"expected a list of per-frame dicts, got {type(frames).__name__}", file=path)

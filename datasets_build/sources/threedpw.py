@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 from benchmark.body import rotations as rot
 from benchmark.body.joints import SMPL_24
 from benchmark.errors import InputError
-from datasets_build.sources.files import float_array, load_pickle
+from datasets_build.sources.files import float_array, restricted_load
 from datasets_build.sources.hmr2_eval import read_hmr2_eval
 from datasets_build.sources.joint_sets import OPENPOSE_COCO_18
 from datasets_build.sources.samples import Camera, ImageSamples
@@ -52,7 +52,7 @@ def _actor_array(seq: dict, key: str, p: int, shape: tuple, path: str) -> np.nda
 
 
 def _read_sequence(path: Path, valid_only: bool) -> dict[str, object]:
-    seq = load_pickle(path, hint=HINT)
+    seq = restricted_load(path, hint=HINT)
     where = str(path)
     if not isinstance(seq, dict):
         raise InputError(f"expected a dict, got {type(seq).__name__}", file=where)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from benchmark.errors import InputError
-from datasets_build.sources.files import NpzFile, float_array, load_pickle, read_json, read_mat, string_column
+from datasets_build.sources.files import NpzFile, float_array, restricted_load, read_json, read_mat, string_column
 from tests.sources.fixtures import evil_pickle_bytes, npy_bytes, object_scalar, pickle_bytes, write_npz
 
 
@@ -68,15 +68,15 @@ def test_pickle_refuses_code_and_reads_py2_strings(tmp_path):
     evil = tmp_path / "evil.pkl"
     evil.write_bytes(evil_pickle_bytes())
     with pytest.raises(InputError, match="os.system|posix.system") as err:
-        load_pickle(evil)
+        restricted_load(evil)
     assert err.value.file == str(evil)
     good = tmp_path / "good.pkl"
     good.write_bytes(pickle_bytes({"sequence": "outdoors_x", "a": np.eye(2)}, protocol=2, py2_strings=True))
-    out = load_pickle(good)
+    out = restricted_load(good)
     assert out["sequence"] == "outdoors_x"
     np.testing.assert_array_equal(out["a"], np.eye(2))
     with pytest.raises(InputError, match="not found"):
-        load_pickle(tmp_path / "missing.pkl")
+        restricted_load(tmp_path / "missing.pkl")
 
 
 def test_read_mat_corrupt(tmp_path):
