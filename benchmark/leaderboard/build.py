@@ -114,7 +114,8 @@ def build_table(spec: LeaderboardSpec, results: list[TaskResult],
         reported_rows.append(row)
     for section in spec.sections:
         if not per_section[section.title]:
-            reasons = {missing_reasons.get((k[0], section.task)) for k in rows} - {None}
+            reasons = {r for (_, task), r in missing_reasons.items() if task == section.task and
+                       not r.startswith("n/a")}
             notes.append(f"{section.title}: no measured results for {section.task}"
                          + (f" ({'; '.join(sorted(reasons))})" if reasons else ""))
     return Table(spec=spec, rows=[r for r in measured if r.kind == "reference"]
