@@ -24,6 +24,29 @@ class Code(NamedTuple):
     pair: bool = False  # a paircode (a change between poses A and B) rather than a posecode
 
 
+class CodeColumns:
+    """Column lookups shared by the compiled posecode and paircode tables, which hold `entries` (one per column, with
+    their `joints`), `kind_slices`, `interp_names` and `subjects`."""
+
+    PAIR = False  # the tables' codes are paircodes
+    WHAT = "posecode"
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.entries)
+
+    def column(self, kind: str, joints: tuple[str, ...]) -> int:
+        s = self.kind_slices[kind]
+        for c in range(s.start, s.stop):
+            if self.entries[c].joints == joints:
+                return c
+        raise KeyError(f"no {kind} {self.WHAT} on {joints}")
+
+    def code(self, column: int, category: int) -> Code:
+        s1, p1, s2, p2 = self.subjects[column]
+        return Code(s1, p1, self.interp_names[column][category], s2, p2, pair=self.PAIR)
+
+
 class MultiSubject(NamedTuple):
     """Several subjects sharing one predicate: "the left knee and the right elbow are bent"."""
 

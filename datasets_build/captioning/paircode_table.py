@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from datasets_build.captioning import operators as ops
-from datasets_build.captioning.codes import PLURAL, Code, parse_joint, pluralize
+from datasets_build.captioning.codes import PLURAL, Code, CodeColumns, parse_joint, pluralize
 from datasets_build.captioning.posecode_table import OPERATORS as POSE_OPERATORS
 from datasets_build.captioning.posecode_table import posecode_table
 
@@ -154,7 +154,10 @@ def _supers() -> list[SuperPaircode]:
 
 
 @dataclass
-class PairTable:
+class PairTable(CodeColumns):
+    PAIR = True
+    WHAT = "paircode"
+
     entries: list[ElementaryPaircode]
     kinds: np.ndarray
     kind_slices: dict[str, slice]
@@ -167,21 +170,6 @@ class PairTable:
     subjects: list[tuple]
     supers: list[SuperPaircode]
     super_codes: list[Code]
-
-    @property
-    def n_columns(self) -> int:
-        return len(self.entries)
-
-    def column(self, kind: str, joints: tuple[str, ...]) -> int:
-        s = self.kind_slices[kind]
-        for c in range(s.start, s.stop):
-            if self.entries[c].joints == joints:
-                return c
-        raise KeyError(f"no {kind} paircode on {joints}")
-
-    def code(self, column: int, category: int) -> Code:
-        s1, p1, s2, p2 = self.subjects[column]
-        return Code(s1, p1, self.interp_names[column][category], s2, p2, pair=True)
 
 
 @lru_cache(maxsize=1)

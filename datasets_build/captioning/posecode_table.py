@@ -30,7 +30,7 @@ import numpy as np
 
 from benchmark.body.joints import mirror_name
 from datasets_build.captioning import operators as ops
-from datasets_build.captioning.codes import PLURAL, Code, parse_joint
+from datasets_build.captioning.codes import PLURAL, Code, CodeColumns, parse_joint
 
 OPERATORS: dict[str, ops.Operator] = {o.kind: o for o in [
     ops.Operator("angle", ("completely bent", "bent more", "right angle", "bent less", "slightly bent", "straight"),
@@ -271,7 +271,7 @@ def _order_entries(entries: list[ElementaryPosecode]) -> list[ElementaryPosecode
 
 
 @dataclass
-class CompiledTable:
+class CompiledTable(CodeColumns):
     """Elementary posecodes of all kinds as columns of one array, plus the super-posecodes.
 
     Category-indexed masks are [n_columns, max_categories] bool; `interp_names[c][k]` is the name of category k of
@@ -302,21 +302,6 @@ class CompiledTable:
     req_way: np.ndarray  # [n_req] way index (requirements sorted by way)
     way_super: np.ndarray  # [n_ways] super-posecode of each way
     super_mirror: np.ndarray
-
-    @property
-    def n_columns(self) -> int:
-        return len(self.entries)
-
-    def column(self, kind: str, joints: tuple[str, ...]) -> int:
-        s = self.kind_slices[kind]
-        for c in range(s.start, s.stop):
-            if self.entries[c].joints == joints:
-                return c
-        raise KeyError(f"no {kind} posecode on {joints}")
-
-    def code(self, column: int, category: int) -> Code:
-        s1, p1, s2, p2 = self.subjects[column]
-        return Code(s1, p1, self.interp_names[column][category], s2, p2)
 
 
 def compile_table(entries: list[ElementaryPosecode], supers: list[SuperPosecode]) -> CompiledTable:
