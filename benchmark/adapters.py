@@ -117,7 +117,7 @@ for _name, _target, _help in (
      "nearest training item through the retrieval evaluators (poses, pairs, texts) or image thumbnails"),
     ("copy_source", "models.baselines.copy_source:CopySourceAdapter", "pose_edit: return pose A unchanged"),
     ("auto_captioner", "models.baselines.auto_captioner:AutoCaptionerAdapter",
-     "reference: the automatic captioning pipelines run on the ground-truth poses (pose_to_text, pose_diff)"),
+     "reference: the automatic captioning pipelines run on the ground-truth poses (the four text tasks)"),
     ("predictions_file", "models.predictions_file:PredictionsFileAdapter",
      "scores a JSONL / parquet file of predictions keyed by task and row id (third-party submissions)"),
 ):

@@ -4,8 +4,9 @@
     world/<build id>/build.json           what was built, with sizes and timings
     world/<build id>/previews/            PNG previews of poses and renders
     world/LATEST                          the build id of the newest build
-    evaluators/<build id>/<kind>/<version>/   retrieval evaluators trained on that build
-    evaluators/<build id>/<kind>/CURRENT      the version the tasks use
+    evaluators/<build id>/<kind>/<version>/   retrieval evaluators trained on that build (when the shipped ones
+                                          do not apply to it)
+    evaluators/<build id>/<kind>/CURRENT      the folder of the evaluator the tasks use (shipped or trained here)
     cache/responses.sqlite                the response cache shared by all runs
     nltk_data/                            WordNet for METEOR (scripts/fetch_wordnet.sh)
 """
@@ -55,12 +56,12 @@ def current_evaluator(build_id: str, kind: str) -> Path | None:
     marker = evaluator_root(build_id, kind) / "CURRENT"
     if not marker.is_file():
         return None
-    folder = evaluator_root(build_id, kind) / marker.read_text().strip()
+    folder = evaluator_root(build_id, kind) / marker.read_text().strip()  # an absolute path stays as it is
     return folder if (folder / "config.json").is_file() else None
 
 
 def set_current_evaluator(build_id: str, kind: str, folder: Path) -> None:
-    _write_marker(evaluator_root(build_id, kind) / "CURRENT", Path(folder).name)
+    _write_marker(evaluator_root(build_id, kind) / "CURRENT", str(Path(folder).resolve()))
 
 
 def cache_path() -> Path:

@@ -145,3 +145,32 @@ class PredictionsFileAdapter(ModelAdapter):
 
     describe = _answer
     generate_pose = _answer
+
+
+def ground_truth_records(tasks) -> list[dict]:
+    """Records of a predictions file that answers every row of `tasks` (loaded `Task`s) with its ground truth: the
+    first reference text for text tasks, the target pose for pose tasks. It scores the evaluators' ceiling (a
+    perfect pose score, R-precision of the human-level texts) and shows the file format by example."""
+    from benchmark.adapters import TASK_KIND
+    from benchmark.tasks.common import pose_column
+
+    records = []
+    for task in tasks:
+        ds, _, _ = task.load()
+        ids = list(ds["id"])
+        if TASK_KIND[task.spec.task_id] == "describe":
+            records += [{"task": task.name, "id": i, "text": texts[0]} for i, texts in zip(ids, ds["texts"])]
+        else:
+            column = "pose_b" if task.spec.task_id == "pose_edit" else "pose"
+            records += [{"task": task.name, "id": i, "pose": p.tolist()} for i, p in zip(ids, pose_column(ds, column))]
+    return records
+
+
+def write_ground_truth(tasks, path: str | Path) -> Path:
+    """Write `ground_truth_records(tasks)` as a JSONL predictions file (atomically) and return its path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in ground_truth_records(tasks)), encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -22,12 +22,17 @@ class BodyModel(ABC):
     joint_set: JointSet
     has_mesh: bool = False
 
-    def joints(self, poses):
-        """Joint positions of `poses`; numpy in -> numpy out, torch in -> torch out."""
+    def joints(self, poses, dtype: torch.dtype = torch.float32):
+        """Joint positions of `poses`; numpy in -> numpy out, torch in -> torch out.
+
+        Computed in `dtype`: float32 by default; float64 where a result must not depend on the CPU (the embedded
+        world's build, the metrics): float64 kernels of different CPUs differ by an ulp, so a decision taken on
+        their output flips with negligible probability, while float32 rounding differs often enough to matter.
+        """
         as_numpy = not isinstance(poses, torch.Tensor)
         poses = check_poses(poses)
         # torch.tensor copies: numpy inputs may be read-only (frozen request inputs), which as_tensor warns about
-        t = poses.to(torch.float32) if isinstance(poses, torch.Tensor) else torch.tensor(poses, dtype=torch.float32)
+        t = poses.to(dtype) if isinstance(poses, torch.Tensor) else torch.tensor(poses, dtype=dtype)
         with torch.no_grad() if not t.requires_grad else torch.enable_grad():
             out = self._joints(t)
         return out.numpy() if as_numpy else out

@@ -13,6 +13,8 @@ Accepted folder layouts (DIR is `--body-models` or $UNIPOSE_BENCH_BODY_MODELS):
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 from pathlib import Path
 
@@ -96,6 +98,7 @@ class SMPLFamilyBody(BodyModel):
                 kwargs["ext"] = "npz"
         try:
             self._model = cls(model_path=str(self.path), **kwargs).eval()
+            self._models: dict[torch.dtype, object] = {}
         except (KeyError, AttributeError, ValueError) as exc:
             raise MissingModelFiles(f"{self.path} is not a valid {model_type.upper()} model file ({exc!r})") from exc
         n = _N_JOINTS[model_type]
@@ -104,22 +107,30 @@ class SMPLFamilyBody(BodyModel):
 
     def _split(self, poses: torch.Tensor) -> dict:
         b, j = poses.shape[:2]
+        zeros = functools.partial(torch.zeros, dtype=poses.dtype)
         body = poses[:, 1:22].reshape(b, 63)
-        args = {"global_orient": poses[:, 0], "body_pose": body, "betas": torch.zeros(b, self._model.num_betas)}
+        args = {"global_orient": poses[:, 0], "body_pose": body, "betas": zeros(b, self._model.num_betas)}
         if self.model_type == "smpl":
             # SMPL's two hand joints: identity rotations (zero axis-angle).
-            args["body_pose"] = torch.cat([body, torch.zeros(b, 6)], dim=1)
+            args["body_pose"] = torch.cat([body, zeros(b, 6)], dim=1)
             return args
-        hands = poses[:, 22:52].reshape(b, 90) if j == 52 else torch.zeros(b, 90)
+        hands = poses[:, 22:52].reshape(b, 90) if j == 52 else zeros(b, 90)
         args["left_hand_pose"], args["right_hand_pose"] = hands[:, :45], hands[:, 45:]
         if self.model_type == "smplx":
-            zeros = torch.zeros(b, 3)
-            args.update(jaw_pose=zeros, leye_pose=zeros, reye_pose=zeros,
-                        expression=torch.zeros(b, self._model.num_expression_coeffs))
+            args.update(jaw_pose=zeros(b, 3), leye_pose=zeros(b, 3), reye_pose=zeros(b, 3),
+                        expression=zeros(b, self._model.num_expression_coeffs))
         return args
 
+    def _model_in(self, dtype: torch.dtype):
+        """The smplx model with its buffers in `dtype` (a float64 copy is made once, on first use)."""
+        if dtype == torch.float32:
+            return self._model
+        if dtype not in self._models:
+            self._models[dtype] = copy.deepcopy(self._model).to(dtype)
+        return self._models[dtype]
+
     def _forward(self, poses: torch.Tensor):
-        return self._model(**self._split(poses), return_verts=True)
+        return self._model_in(poses.dtype)(**self._split(poses), return_verts=True)
 
     def _joints(self, poses: torch.Tensor) -> torch.Tensor:
         return self._forward(poses).joints[:, : len(self.joint_set)]

@@ -2,6 +2,7 @@
 
     unipose-bench build                        # the embedded world, cached in $UNIPOSE_BENCH_HOME
     unipose-bench build --preset small         # a small world (tests, quick looks)
+    unipose-bench build --record-fingerprints  # maintainers: commit the content of an intended world change
     unipose-bench build --source posescript --posescript-dir DIR --amass-dir DIR --out data/posescript
 
 The embedded world goes to the suite's workspace (printed at the end); `--out DIR` also copies it there in the Hub
@@ -17,11 +18,16 @@ from pathlib import Path
 
 def add_arguments(parser):
     parser.add_argument("--preset", default="default", choices=("default", "small"),
-                        help="embedded world size (default: about 3 minutes on 2 cores)")
+                        help="embedded world size (default: under a minute on 2 cores)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the embedded world (default: the preset's)")
     parser.add_argument("--force", action="store_true", help="rebuild even if an identical build exists")
     parser.add_argument("--out", type=Path, default=None, help="output folder (Hub layout)")
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    parser.add_argument("--record-fingerprints", action="store_true",
+                        help="(maintainers, after an intended change of the world) record this build's content "
+                             "fingerprints in datasets_build/world/fingerprints.json, and for the default preset its "
+                             "statistics in datasets_build/world/stats/; the tests then check every build against "
+                             "them")
     from datasets_build.real.cli import add_source_arguments
 
     real = parser.add_argument_group("building from real sources")
@@ -42,12 +48,17 @@ def run(args) -> int:
         if args.seed is not None:
             config = config.model_copy(update={"seed": args.seed})
         world = ensure_world(config, force=args.force, command=command)
+        if args.record_fingerprints:
+            from datasets_build.world.ensure import record_fingerprints
+
+            for path in record_fingerprints(world, config, with_stats=args.preset == "default"):
+                print(f"recorded: {path}")
         if args.out is not None:
             copy_layout(world.hub_dir, args.out, overwrite=args.overwrite)
         rows = ", ".join(f"{task} {sum(s.values())}" for task, s in world.info["rows"].items())
-        print(f"embedded world {world.build_id}{' (cached)' if world.cached else ''}: {rows}")
+        print(f"embedded world {world.build_id}{' (cached)' if world.cached else ''}, content fingerprint "
+              f"{world.fingerprint}: {rows}")
         print(f"datasets (Hub layout): {args.out or world.hub_dir}")
-        print(f"pose-text evaluator: {world.pose_text_evaluator}")
         print(f"previews: {world.hub_dir.parent / 'previews'}")
         return 0
 

@@ -35,7 +35,8 @@ def add_arguments(parser):
                              f"instructions: {', '.join(INSTRUCTION_VERSIONS)} (default pfA)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
     parser.add_argument("--no-noise", action="store_true", help="exact categories: no threshold noise")
-    parser.add_argument("--no-rotations", action="store_true", help="leave out the head-rotation codes")
+    parser.add_argument("--rotations", action="store_true",
+                        help="add the head-rotation codes (post-ECCV/ICCV; the released texts have none)")
     parser.add_argument("--actions", default=None,
                         help="JSON file: one list of action labels (or null) per pose, for N6 and ECCV A-C")
     parser.add_argument("--body-model", default="skeleton", help="skeleton (default), smpl, smplh or smplx")
@@ -118,13 +119,13 @@ def run(args) -> int:
 
             a, b, in_sequence = _pairs(data, path)
             texts = describe_pose_pairs_from_axis_angle(a, b, body, version, args.seed, not args.no_noise,
-                                                        in_sequence, use_rotations=not args.no_rotations)
+                                                        in_sequence, use_rotations=args.rotations)
         else:
             from datasets_build.captioning.describe import describe_poses_from_axis_angle
 
             texts = describe_poses_from_axis_angle(_array(data, "poses", path), body, version, args.seed,
                                                    not args.no_noise, _read_actions(args.actions),
-                                                   use_rotations=not args.no_rotations)
+                                                   use_rotations=args.rotations)
     except InputError as exc:
         if exc.file is not None:
             raise

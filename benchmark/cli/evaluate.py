@@ -86,7 +86,7 @@ def run(args) -> int:
     tasks = [get_task(name, ctx) for name in resolve_tasks(args.tasks)]
     defaults = {}
     if EMBEDDED_REPO in ctx.dataset_dirs:
-        defaults["train"] = str(ctx.dataset_dirs[EMBEDDED_REPO])
+        defaults["train"] = defaults["dataset"] = str(ctx.dataset_dirs[EMBEDDED_REPO])
         for key, kind in (("pose_text", "pose-text"), ("pair_text", "pair-text")):
             if f"{EMBEDDED_REPO}/{kind}" in ctx.evaluator_dirs:
                 defaults[key] = str(ctx.evaluator_dirs[f"{EMBEDDED_REPO}/{kind}"])

@@ -11,8 +11,8 @@ from benchmark.errors import BenchmarkError
 
 # name -> (module, one-line help). Only commands that work are listed here.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("benchmark.cli.run", "the main job: build the embedded world, train the evaluators, evaluate every "
-                                 "adapter on the seven tasks, write the leaderboards"),
+    "run": ("benchmark.cli.run", "the main job: build the embedded world, load its frozen evaluators, evaluate "
+                                 "every adapter on the seven tasks, write the leaderboards"),
     "build": ("benchmark.cli.build", "build the embedded world, or task datasets from your copies of the real "
                                      "sources"),
     "evaluate": ("benchmark.cli.evaluate", "evaluate one model adapter on tasks (cached, resumable)"),
@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "perf": ("benchmark.cli.perf", "performance benchmarks (fast path vs reference, side by side)"),
     "show": ("benchmark.cli.show", "render poses to PNG (3D skeleton views; a grid for many poses)"),
     "train-retrieval": ("benchmark.cli.train_retrieval", "train a pose-text or pair-text retrieval evaluator"),
+    "freeze-evaluators": ("benchmark.cli.freeze_evaluators", "train and freeze the evaluators shipped for the "
+                                                             "default embedded world (maintainers)"),
     "caption": ("benchmark.cli.caption", "automatic pose descriptions (PoseScript) or pair instructions (PoseFix)"),
     "publish": ("benchmark.cli.publish", "push a built data world to the Hub (one config per task) or --to-dir"),
 }

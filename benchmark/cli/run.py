@@ -1,10 +1,11 @@
 """The main job, on the embedded world (no download, no GPU):
 
-1. build the embedded world (cached in $UNIPOSE_BENCH_HOME; rebuilt only when its config or code changes), which
-   also trains the pose-text evaluator;
-2. train the pair-text evaluator (cached) and score both evaluators on the test splits;
-3. evaluate every runnable adapter on the seven embedded tasks (responses and results cached: a second run only
-   re-reads them);
+1. build the embedded world (cached in $UNIPOSE_BENCH_HOME; rebuilt only when its config or code changes) and check
+   its content against the committed fingerprints;
+2. load the frozen retrieval evaluators shipped for that world (a world they were not trained on, e.g. another seed,
+   gets a quick pair trained for it, with the reason printed) and score them on the test splits;
+3. evaluate every runnable adapter on the seven embedded tasks, and the ground truth as a predictions file
+   (responses and results cached: a second run only re-reads them);
 4. write every leaderboard (markdown, CSV, LaTeX, HTML, PNG) into OUTPUT/leaderboards and print where they are.
 """
 
@@ -13,38 +14,20 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-# The adapters the main job runs (predictions_file needs a file: it is for third-party submissions).
+# The adapters the main job runs (predictions_file needs a file: the ground truth is submitted as one).
 MAIN_JOB_ADAPTERS = ("auto_captioner", "nearest_neighbour", "copy_source", "mean_pose", "random")
 
 
 def add_arguments(parser):
     parser.add_argument("--output", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
     parser.add_argument("--preset", default="default", choices=("default", "small"),
-                        help="size of the embedded world (default: about 3 minutes to build on 2 cores)")
+                        help="size of the embedded world (default: under a minute to build on 2 cores)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the world, templates and metrics")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CIs")
     parser.add_argument("--models", nargs="+", default=list(MAIN_JOB_ADAPTERS), help="adapters to run")
-    parser.add_argument("--force", action="store_true", help="rebuild, retrain and re-evaluate everything")
-
-
-def ensure_pair_text(world, *, force: bool, progress: bool, seed: int):
-    """The pair-text evaluator of `world` (trained on its pose_diff config, cached)."""
-    import datasets
-
-    from benchmark import workspace
-    from benchmark.retrieval import load_evaluator, train_pair_text
-
-    folder = workspace.current_evaluator(world.build_id, "pair-text")
-    if folder is not None and not force:
-        return load_evaluator(folder), folder
-    splits = datasets.load_dataset(str(world.hub_dir), "pose_diff")
-    print("[evaluators] training the pair-text evaluator ...")
-    trained = train_pair_text(splits, config=world.info["config"]["evaluator_recipe"], seed=seed,
-                              epochs=world.info["config"]["evaluator_epochs"], progress=progress,
-                              output_dir=workspace.evaluator_root(world.build_id, "pair-text"),
-                              dataset_info={"path": "embedded-world", "config": "pose_diff"})
-    workspace.set_current_evaluator(world.build_id, "pair-text", trained.checkpoint_dir)
-    return trained.evaluator, Path(trained.checkpoint_dir)
+    parser.add_argument("--no-ground-truth", action="store_true",
+                        help="do not score the ground truth as a predictions file")
+    parser.add_argument("--force", action="store_true", help="rebuild and re-evaluate everything")
 
 
 def evaluator_results(world, evaluators: dict, output: Path, *, seed: int, resamples: int, force: bool):
@@ -54,12 +37,11 @@ def evaluator_results(world, evaluators: dict, output: Path, *, seed: int, resam
     from benchmark.evaluation.results import TaskResult, result_path
     from benchmark.retrieval.report import evaluator_result
     from benchmark.tasks.catalog import EMBEDDED_REPO
-    from benchmark.tasks.data import fingerprint_files, split_files
 
     out = []
     for kind, config in (("pose-text", "pose_to_text"), ("pair-text", "pose_diff")):
         evaluator = evaluators[kind]
-        fingerprint = fingerprint_files(split_files(world.hub_dir, config, "test"))
+        fingerprint = world.split_fingerprints[config]["test"]
         path = result_path(output, evaluator.name, evaluator.version, f"retrieval:{kind}/embedded")
         if path.is_file() and not force:
             old = TaskResult.from_disk(path)
@@ -92,9 +74,7 @@ def missing_reasons(adapters, tasks_by_name) -> dict[tuple[str, str], str]:
 
 
 def run(args) -> int:
-    from benchmark import workspace
     from benchmark.adapters import load_adapter
-    from benchmark.cli.evaluate import default_context
     from benchmark.evaluation.cache import ResponseCache
     from benchmark.evaluation.results import load_results
     from benchmark.evaluation.runner import evaluate
@@ -102,26 +82,38 @@ def run(args) -> int:
     from benchmark.leaderboard.render import write_all
     from benchmark.leaderboard.spec import load_specs
     from benchmark.retrieval import load_evaluator
-    from benchmark.tasks.catalog import embedded_task_names, get_task, task_registry
+    from benchmark.tasks.base import TaskContext
+    from benchmark.tasks.catalog import EMBEDDED_REPO, embedded_task_names, get_task, task_registry
+    from benchmark import workspace
     from datasets_build.world.build import PRESETS
     from datasets_build.world.ensure import ensure_world
+    from datasets_build.world.evaluators import provide_evaluators
+    from models.predictions_file import write_ground_truth
 
     start = time.perf_counter()
     config = PRESETS[args.preset].model_copy(update={"seed": args.seed})
     world = ensure_world(config, force=args.force, command=f"unipose-bench run --preset {args.preset} "
                                                          f"--seed {args.seed}")
-    print(f"[world] {world.build_id}{' (cached)' if world.cached else ''}: {world.hub_dir}")
-    pose_text = load_evaluator(world.pose_text_evaluator)
-    pair_text, _ = ensure_pair_text(world, force=args.force, progress=True, seed=args.seed)
+    print(f"[world] {world.build_id}{' (cached)' if world.cached else ''}, content {world.fingerprint}: "
+          f"{world.hub_dir}")
+    provided = provide_evaluators(world)
+    for p in provided.values():
+        print(f"[evaluators] {p.kind}: {'shipped, ' if p.shipped else 'trained here, '}{p.path}")
+    evaluators = {kind: load_evaluator(p.path) for kind, p in provided.items()}
     output = args.output
-    evaluator_results(world, {"pose-text": pose_text, "pair-text": pair_text}, output, seed=args.seed,
-                      resamples=args.bootstrap, force=args.force)
+    evaluator_results(world, evaluators, output, seed=args.seed, resamples=args.bootstrap, force=args.force)
 
-    ctx = default_context(args.seed, args.bootstrap)
+    ctx = TaskContext(seed=args.seed, bootstrap_resamples=args.bootstrap,
+                      dataset_dirs={EMBEDDED_REPO: world.hub_dir},
+                      evaluator_dirs={f"{EMBEDDED_REPO}/{kind}": p.path for kind, p in provided.items()})
     tasks = [get_task(name, ctx) for name in embedded_task_names()]
-    defaults = {"train": str(world.hub_dir), "pose_text": str(world.pose_text_evaluator),
-                "pair_text": str(workspace.current_evaluator(world.build_id, "pair-text"))}
-    adapters = [load_adapter(spec, **defaults) for spec in args.models]
+    defaults = {"train": str(world.hub_dir), "dataset": str(world.hub_dir),
+                "pose_text": str(provided["pose-text"].path), "pair_text": str(provided["pair-text"].path)}
+    specs = list(args.models)
+    if not args.no_ground_truth:
+        truth = write_ground_truth(tasks, output / "predictions" / "ground_truth.jsonl")
+        specs.append(f"predictions_file:path={truth},name=ground_truth,revision={world.fingerprint}")
+    adapters = [load_adapter(spec, **defaults) for spec in specs]
     with ResponseCache(workspace.cache_path()) as cache:
         for adapter in adapters:
             supported = [t for t in tasks if adapter.meta.supports(t.spec.task_id)]

@@ -53,6 +53,7 @@ class EvaluatorInfo(_Model):
     kind: str
     version: str
     path: str = ""
+    sha256: str = ""  # of the weights (the config's weights_sha256): names the exact frozen model
 
 
 class AdapterInfo(_Model):

@@ -79,7 +79,8 @@ def build_table(spec: LeaderboardSpec, results: list[TaskResult],
                 "task": r.task, "task_version": r.task_version, "dataset": r.dataset.repo,
                 "config": r.dataset.config, "split": r.dataset.split, "revision": r.dataset.revision,
                 "fingerprint": r.dataset.fingerprint, "rows": r.dataset.n_evaluated,
-                "evaluators": {e.kind: e.version for e in r.evaluators}}
+                "evaluators": {e.kind: f"{e.version} (weights sha256 {e.sha256[:16]})" if e.sha256 else e.version
+                               for e in r.evaluators}}
         for r in chosen:
             key = (r.adapter.name, r.adapter.revision)
             if key not in rows:

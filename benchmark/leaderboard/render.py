@@ -17,12 +17,18 @@ MISSING = "–"
 UNSUPPORTED = "n/a"  # cells whose reason starts with it: the adapter does not do the task
 
 
+def _number(fmt: str, value: float) -> str:
+    text = fmt.format(value)
+    # a value that rounds to zero prints as zero: FID of identical sets comes out as -2e-13, not "-0.000"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
 def _fmt(cell: Cell, fmt: str, with_ci: bool = False) -> str:
     if cell.value is None:
         return MISSING
-    text = fmt.format(cell.value)
+    text = _number(fmt, cell.value)
     if with_ci and cell.ci_low is not None and cell.ci_high is not None:
-        text += f" [{fmt.format(cell.ci_low)}, {fmt.format(cell.ci_high)}]"
+        text += f" [{_number(fmt, cell.ci_low)}, {_number(fmt, cell.ci_high)}]"
     return text
 
 

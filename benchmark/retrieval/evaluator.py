@@ -1,13 +1,19 @@
 """Frozen retrieval evaluators: the objects metrics call to embed poses, pose pairs and texts.
 
-Every method returns float32 numpy arrays [N, latent_dim] (512 by default) whose rows have unit L2 norm, so a dot
+Every method returns float64 numpy arrays [N, latent_dim] (512 by default) whose rows have unit L2 norm, so a dot
 product is a cosine similarity. Encoding runs in eval mode (BatchNorm running statistics, no dropout) under
 torch.no_grad, in batches whose results do not depend on the batch size. `version` names the exact evaluator
 (name + short hash of its config and weights) and belongs in every result that used it.
+
+Inference runs in float64 (on a float64 copy of the float32 weights), and the metrics then rank in float64: CPUs
+differ in the last bits of their kernels (AVX-512, AVX2, BLAS blockings), and in float32 two candidates within
+~1e-7 of each other would rank differently from one machine to the next, often enough to move a leaderboard cell
+by a sample; in float64 that takes a tie within ~1e-16, so every machine gets the same numbers.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -44,6 +50,7 @@ class RetrievalEvaluator:
     def __init__(self, model: RetrievalModel, backbone: Backbone, *, name: str, version: str | None = None,
                  config: dict | None = None):
         self.model = model.eval()
+        self._model64 = copy.deepcopy(model).double().eval()  # float64 inference: see the module docstring
         self.backbone = backbone
         self.name = name
         self.version = version
@@ -64,34 +71,34 @@ class RetrievalEvaluator:
             raise InputError(f"the evaluator takes {n_model} joints per pose, got {poses.shape[1]}", field=field,
                              hint="pass SMPL-H poses [N, 52, 3] (hands included) to this evaluator")
         if not isinstance(poses, torch.Tensor):
-            poses = np.ascontiguousarray(poses, dtype=np.float32)  # torch refuses negative strides (a[::-1])
+            # a writable contiguous copy: torch refuses negative strides (a[::-1]) and warns on read-only arrays
+            # (dataset columns are)
+            poses = np.array(poses, dtype=np.float32, order="C")
         # Upstream truncates the flattened pose to the model's joint count: SMPL-H poses feed a 22-joint model.
         return torch.as_tensor(poses, dtype=torch.float32)[:, :n_model].contiguous()
 
     @torch.no_grad()
     def encode_texts(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
-        """float32 [N, D] unit vectors of `texts`."""
+        """float64 [N, D] unit vectors of `texts`."""
         texts = check_texts(texts)
-        self.model.eval()
-        out = np.empty((len(texts), self.embedding_dim), dtype=np.float32)
+        out = np.empty((len(texts), self.embedding_dim), dtype=np.float64)
         # texts of similar length share a batch: the GRU runs over the longest text of a batch, so this saves most
         # of the padded steps; the result does not depend on batching
         order = np.argsort([len(t) for t in texts], kind="stable")
         for start in range(0, len(texts), batch_size):
             rows = order[start:start + batch_size]
             ids, lengths = tokenize(self.backbone, [texts[i] for i in rows], self.arch.text_max_tokens)
-            out[rows] = self.model.encode_texts(ids, lengths).numpy()
+            out[rows] = self._model64.encode_texts(ids, lengths).numpy()
         return out
 
     @torch.no_grad()
     def encode_inputs(self, *inputs: torch.Tensor, batch_size: int = 1024) -> np.ndarray:
-        """float32 [N, D] unit vectors of already-checked float32 pose tensors (one per pose column)."""
-        self.model.eval()
+        """float64 [N, D] unit vectors of already-checked float32 pose tensors (one per pose column)."""
         n = inputs[0].shape[0]
-        out = np.empty((n, self.embedding_dim), dtype=np.float32)
+        out = np.empty((n, self.embedding_dim), dtype=np.float64)
         for start in range(0, n, batch_size):
-            out[start:start + batch_size] = self.model.encode_inputs(
-                *(x[start:start + batch_size] for x in inputs)).numpy()
+            out[start:start + batch_size] = self._model64.encode_inputs(
+                *(x[start:start + batch_size].double() for x in inputs)).numpy()
         return out
 
     def __repr__(self) -> str:
@@ -107,7 +114,7 @@ class PoseTextEvaluator(RetrievalEvaluator):
         super().__init__(model, backbone, **kwargs)
 
     def encode_poses(self, poses, batch_size: int = 1024) -> np.ndarray:
-        """float32 [N, D] unit vectors of axis-angle poses [N, 22|52, 3] (or flat [N, 66|156])."""
+        """float64 [N, D] unit vectors of axis-angle poses [N, 22|52, 3] (or flat [N, 66|156])."""
         return self.encode_inputs(self._poses(poses, "poses"), batch_size=batch_size)
 
 
@@ -120,7 +127,7 @@ class PairTextEvaluator(RetrievalEvaluator):
         super().__init__(model, backbone, **kwargs)
 
     def encode_pairs(self, poses_a, poses_b, batch_size: int = 1024) -> np.ndarray:
-        """float32 [N, D] unit vectors of pose pairs; poses_a and poses_b are [N, 22|52, 3] axis-angle."""
+        """float64 [N, D] unit vectors of pose pairs; poses_a and poses_b are [N, 22|52, 3] axis-angle."""
         a = self._poses(poses_a, "poses_a")
         b = self._poses(poses_b, "poses_b")
         if a.shape[0] != b.shape[0]:

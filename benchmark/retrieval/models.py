@@ -23,12 +23,39 @@ def l2_normalise(x: torch.Tensor) -> torch.Tensor:
     return F.normalize(x, dim=-1)
 
 
+class PoseFeatures(nn.Module):
+    """What the pose side reads [B, d]: the flattened axis-angle rotations, and with `pose_features`
+    "axis_angle+joints" also the joint positions of the 22-joint skeleton body relative to the pelvis (metres),
+    computed here by forward kinematics (no trainable parameter)."""
+
+    def __init__(self, arch: ArchitectureConfig):
+        super().__init__()
+        self.with_joints = arch.pose_features == "axis_angle+joints"
+        self.dim = arch.n_joints * 3 * (2 if self.with_joints else 1)
+        if self.with_joints:
+            from benchmark.body.skeleton import SkeletonBody
+
+            body = SkeletonBody()
+            self.register_buffer("rest_joints", body.rest_joints.clone(), persistent=False)
+            self.register_buffer("parents", body.parents.clone(), persistent=False)
+
+    def forward(self, poses: torch.Tensor) -> torch.Tensor:
+        flat = poses.reshape(poses.shape[0], -1)
+        if not self.with_joints:
+            return flat
+        from benchmark.body.kinematics import forward_kinematics
+
+        joints = forward_kinematics(poses.reshape(poses.shape[0], -1, 3), self.rest_joints, self.parents)
+        return torch.cat([flat, (joints - joints[:, :1]).reshape(poses.shape[0], -1)], dim=-1)
+
+
 class PoseEncoder(nn.Module):
     """VPoser encoder trunk (its distribution head removed) + PoseScript's retrieval head -> unit vector."""
 
     def __init__(self, arch: ArchitectureConfig):
         super().__init__()
-        d_in, h = arch.n_joints * 3, arch.pose_hidden
+        self.features = PoseFeatures(arch)
+        d_in, h = self.features.dim, arch.pose_hidden
         self.n_joints = arch.n_joints
         self.trunk = nn.Sequential(
             nn.BatchNorm1d(d_in), nn.Linear(d_in, h), nn.LeakyReLU(), nn.BatchNorm1d(h), nn.Dropout(arch.dropout),
@@ -39,7 +66,7 @@ class PoseEncoder(nn.Module):
                                   nn.Linear(arch.pose_bottleneck, arch.latent_dim))
 
     def forward(self, poses: torch.Tensor) -> torch.Tensor:
-        return l2_normalise(self.head(self.trunk(poses.reshape(poses.shape[0], -1))))
+        return l2_normalise(self.head(self.trunk(self.features(poses))))
 
 
 class BiGRUTextEncoder(nn.Module):
@@ -120,11 +147,32 @@ class PairFusion(nn.Module):
         return l2_normalise(self.mlp(torch.cat([emb_a, emb_b], dim=-1)))
 
 
+class PairFeatureEncoder(nn.Module):
+    """A pose pair (A, B) -> unit vector, from the pose features of A, B and B - A (`pair_fusion` "features").
+
+    An instruction says how B differs from A, joint by joint ("bend your left knee more"); PoseFix's PairText fuses
+    two pose embeddings that each went through a 32-wide bottleneck, where such differences are mostly lost. Here an
+    MLP (BatchNorm, Linear, LeakyReLU, BatchNorm, Dropout, Linear, LeakyReLU, Linear) reads the differences directly.
+    """
+
+    def __init__(self, arch: ArchitectureConfig):
+        super().__init__()
+        self.features = PoseFeatures(arch)
+        d, h = 3 * self.features.dim, arch.pair_hidden
+        self.mlp = nn.Sequential(nn.BatchNorm1d(d), nn.Linear(d, h), nn.LeakyReLU(), nn.BatchNorm1d(h),
+                                 nn.Dropout(arch.dropout), nn.Linear(h, h), nn.LeakyReLU(), nn.Linear(h, arch.latent_dim))
+
+    def forward(self, poses_a: torch.Tensor, poses_b: torch.Tensor) -> torch.Tensor:
+        fa, fb = self.features(poses_a), self.features(poses_b)
+        return l2_normalise(self.mlp(torch.cat([fa, fb, fb - fa], dim=-1)))
+
+
 class RetrievalModel(nn.Module):
     def __init__(self, arch: ArchitectureConfig, word_embeddings: torch.Tensor):
         super().__init__()
         self.arch = arch
-        self.pose_encoder = PoseEncoder(arch)
+        if not (arch.kind == "pair-text" and arch.pair_fusion == "features"):
+            self.pose_encoder = PoseEncoder(arch)
         self.text_encoder = BiGRUTextEncoder(arch, word_embeddings)
         # The learnable scale of the similarity scores (upstream: initialised at 10, its own parameter group).
         self.temperature = nn.Parameter(torch.tensor(float(arch.temperature_init)))
@@ -154,9 +202,14 @@ class PairTextModel(RetrievalModel):
 
     def __init__(self, arch: ArchitectureConfig, word_embeddings: torch.Tensor):
         super().__init__(arch, word_embeddings)
-        self.fusion = PairFusion(arch)
+        if arch.pair_fusion == "features":
+            self.pair_encoder = PairFeatureEncoder(arch)
+        else:
+            self.fusion = PairFusion(arch)
 
     def encode_inputs(self, poses_a: torch.Tensor, poses_b: torch.Tensor) -> torch.Tensor:
+        if self.arch.pair_fusion == "features":
+            return self.pair_encoder(poses_a, poses_b)
         # One shared pose encoder, called on A and on B separately as upstream (in training, BatchNorm then takes
         # the statistics of the A batch and of the B batch apart, not of their union).
         return self.fusion(self.pose_encoder(poses_a), self.pose_encoder(poses_b))

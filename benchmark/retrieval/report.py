@@ -61,7 +61,8 @@ def evaluator_result(evaluator, ds, *, dataset_name: str, dataset_repo: str, con
         task=name, task_id=f"{kind.replace('-', '_')}_retrieval", task_version=RETRIEVAL_TASK_VERSION,
         dataset=DatasetInfo(repo=dataset_repo, config=config, split=split, revision=revision,
                             fingerprint=fingerprint, n_rows=len(ds), n_evaluated=len(ds)),
-        evaluators=[EvaluatorInfo(kind=kind, version=evaluator.version)],
+        evaluators=[EvaluatorInfo(kind=kind, version=evaluator.version,
+                                  sha256=evaluator.config.get("weights_sha256", ""))],
         adapter=AdapterInfo(name=evaluator.name, revision=evaluator.version, license="CC0-1.0"),
         scores=scores, main_metric="mrecall", seed=seed, runtime_s=round(time.perf_counter() - start, 3),
         environment=environment())

@@ -2,7 +2,8 @@
 
 Facts in reference/POSESCRIPT_POSEFIX.md section 3. Per stage (pre-training on "automatic" texts, then fine-tuning
 on "human" texts from the best pre-trained weights):
-* Adam without weight decay, the temperature in its own parameter group; StepLR stepped once per epoch;
+* Adam without weight decay, the temperature in its own parameter group; StepLR stepped once per epoch (or a
+  one-cycle schedule stepped per batch, `StageConfig.schedule`);
 * each epoch: a seeded shuffle, one random text per item, batches of `batch_size` with the last incomplete batch
   dropped; with `lr_flip`, each item is mirrored (pose and text together) with probability 0.5, unless its text
   has a word that blocks flipping (see benchmark.retrieval.flip);
@@ -154,9 +155,14 @@ def _run_stage(model: RetrievalModel, backbone: Backbone, stage: StageConfig, tr
                progress: bool, label: str) -> dict[str, torch.Tensor]:
     """Train `model` in place for one stage; returns the state of the best validation epoch."""
     optimizer = torch.optim.Adam(model.parameter_groups(), lr=stage.lr, weight_decay=0.0)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=stage.lr_step, gamma=stage.lr_gamma)
     n, bsz = len(train), stage.batch_size
     n_batches = n // bsz
+    per_batch = stage.schedule == "one_cycle"
+    if per_batch:
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=stage.lr, pct_start=0.05,
+                                                        total_steps=stage.epochs * n_batches)
+    else:
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=stage.lr_step, gamma=stage.lr_gamma)
     text_chars = np.array([len(t) for t in train.texts])
     max_tokens = model.arch.text_max_tokens
     best_state, best = None, -np.inf
@@ -182,10 +188,13 @@ def _run_stage(model: RetrievalModel, backbone: Backbone, stage: StageConfig, tr
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            lr = optimizer.param_groups[0]["lr"]  # the rate this batch used
+            if per_batch and (epoch, b) != (stage.epochs, n_batches - 1):  # the last batch ends the schedule
+                scheduler.step()
             losses[b] = loss.item()
             bar.set_postfix(loss=f"{losses[b]:.3f}", refresh=False)
-        lr = optimizer.param_groups[0]["lr"]
-        scheduler.step()
+        if not per_batch:
+            scheduler.step()
         entry = {"epoch": epoch, "loss": float(losses.mean()), "lr": lr,
                  "temperature": float(model.temperature.detach()), "seconds": time.perf_counter() - t0}
         if epoch % stage.val_every == 0 or epoch == stage.epochs:

@@ -57,13 +57,14 @@ class Task(ABC):
     def fingerprint(self, split: str | None = None) -> str | None:
         """The content fingerprint of the split without loading it (local folders), or None (Hub: use the
         revision)."""
-        from benchmark.tasks.data import fingerprint_files, locate, split_files
+        from benchmark.fingerprint import shards_fingerprint
+        from benchmark.tasks.data import locate, split_files
 
         folder = locate(self.spec.dataset, self.context.dataset_dirs)
         if folder is None:
             return None
         files = split_files(folder, self.spec.dataset.config, split or self.spec.dataset.split)
-        return fingerprint_files(files) if files else None
+        return shards_fingerprint(files) if files else None
 
     def evaluator_versions(self) -> dict[str, str]:
         """kind -> version of the evaluators the task would use now (from their version.txt; no model loaded)."""

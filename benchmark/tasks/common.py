@@ -39,4 +39,5 @@ def _load(path: str):
 
 def load_evaluator(path: Path, kind: str):
     evaluator = _load(str(path))
-    return evaluator, EvaluatorInfo(kind=kind, version=evaluator.version, path=str(path))
+    return evaluator, EvaluatorInfo(kind=kind, version=evaluator.version, path=str(path),
+                                    sha256=evaluator.config.get("weights_sha256", ""))

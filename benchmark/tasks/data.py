@@ -8,11 +8,11 @@ such a folder.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
 from benchmark.errors import BenchmarkError
+from benchmark.fingerprint import shards_fingerprint
 from benchmark.tasks.spec import DatasetRef
 
 
@@ -35,18 +35,9 @@ def split_files(folder: Path, config: str, split: str) -> list[Path]:
     return sorted((folder / config).glob(f"{split}-*.parquet"))
 
 
-def fingerprint_files(files: list[Path]) -> str:
-    h = hashlib.sha256()
-    for f in files:
-        h.update(f.name.encode() + b"\0")
-        with open(f, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()[:16]
-
-
 def load_split(ref: DatasetRef, split: str | None = None, dataset_dirs: Mapping[str, str | Path] | None = None):
-    """(datasets.Dataset, fingerprint) of `split` (default: the spec's evaluation split)."""
+    """(datasets.Dataset, fingerprint) of `split` (default: the spec's evaluation split); the fingerprint of a local
+    folder is its content fingerprint (`benchmark.fingerprint`)."""
     import datasets
 
     split = split or ref.split
@@ -57,7 +48,7 @@ def load_split(ref: DatasetRef, split: str | None = None, dataset_dirs: Mapping[
             raise DatasetUnavailable(f"no parquet shards for config '{ref.config}' split '{split}' in {folder} "
                                      f"(expected {folder / ref.config}/{split}-*.parquet)")
         ds = datasets.load_dataset(str(folder), ref.config, split=split)
-        return ds, fingerprint_files(files)
+        return ds, shards_fingerprint(files)
     if ref.revision is None:
         raise DatasetUnavailable(
             f"dataset {ref.repo} ({ref.config}) has no pinned revision and no local folder: build it and pass "

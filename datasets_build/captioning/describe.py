@@ -109,7 +109,10 @@ def describe_poses(joints, version: str = "N7", seed: int = 0, noise: bool = Tru
 
 
 def describe_poses_from_axis_angle(poses, body_model=None, version: str = "N7", seed: int = 0, noise: bool = True,
-                                   actions=None, use_rotations: bool = True) -> list[str]:
-    """`describe_poses` on axis-angle poses [B, 22|52, 3] (AMASS frame): heading normalisation, FK, frame change."""
+                                   actions=None, use_rotations: bool = False) -> list[str]:
+    """`describe_poses` on axis-angle poses [B, 22|52, 3] (AMASS frame): heading normalisation, FK, frame change.
+
+    `use_rotations` adds the head-rotation codes (relativeRot, a post-ECCV addition). Off by default: upstream's
+    captioning script runs on joint positions only, so the released PoseScript texts never contain them."""
     joints, normalised = joints_from_poses(poses, body_model)
     return describe_poses(joints, version, seed, noise, normalised if use_rotations else None, actions)

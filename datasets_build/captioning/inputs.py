@@ -66,16 +66,17 @@ def joints_from_poses(poses, body_model: BodyModel | None = None, normalize_head
     """Axis-angle poses [B, 22|52, 3] (AMASS z-up frame) -> (joints [B, J, 3] captioning frame, poses [B, 22|52, 3]).
 
     With `normalize_heading` (default, as PoseScript does for captioning coordinates) the heading is zeroed first;
-    the returned poses are the normalised ones, usable as `rotations`.
+    the returned poses (float64) are the normalised ones, usable as `rotations`.
     """
-    poses = np.asarray(check_poses(_as_numpy(poses), field=field), dtype=np.float32)
+    # float32 poses are exact in float64; normalising and posing in float64 keeps every CPU on the same posecodes
+    poses = np.asarray(np.asarray(check_poses(_as_numpy(poses), field=field), dtype=np.float32), dtype=np.float64)
     if normalize_heading:
         poses = frames.normalize_pose_heading(poses)
     if body_model is None:
         from benchmark.body.skeleton import SkeletonBody
 
         body_model = SkeletonBody()
-    joints = np.asarray(body_model.joints(poses), dtype=np.float64)
+    joints = np.asarray(body_model.joints(poses, dtype=torch.float64))
     return np.asarray(frames.amass_to_captioning(_captioning_joint_subset(joints, body_model.name))), poses
 
 

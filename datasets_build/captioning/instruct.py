@@ -276,9 +276,12 @@ def describe_pose_pairs(joints_a, joints_b, version: str = "pfA", seed: int = 0,
 
 
 def describe_pose_pairs_from_axis_angle(poses_a, poses_b, body_model=None, version: str = "pfA", seed: int = 0,
-                                        noise: bool = True, in_sequence=None, use_rotations: bool = True
+                                        noise: bool = True, in_sequence=None, use_rotations: bool = False
                                         ) -> list[str]:
     """`describe_pose_pairs` on axis-angle poses [B, 22|52, 3] in the AMASS frame (as stored in AMASS files).
+
+    `use_rotations` adds the head-rotation paircodes (pair_relativeRot, post-ICCV). Off by default: the released
+    PoseFix instructions come from the ICCV pipeline, which has only angle, distance and relative-position codes.
 
     Each pose is heading-normalised for its joints (as PoseFix's captioning coordinates); for in-sequence pairs,
     pose A's normalisation is also applied to pose B's root to measure the change of global rotation.

@@ -26,7 +26,6 @@ it, and validation runs before anything is written.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -330,9 +329,10 @@ def read_layout(folder: str | Path):
 
 
 def split_fingerprints(folder: str | Path, configs) -> dict[str, dict[str, str]]:
-    """{config: {split: fingerprint}}: `benchmark.tasks.data.fingerprint_files` of the shards under
+    """{config: {split: fingerprint}}: the content fingerprints (`benchmark.fingerprint`) of the shards under
     `<folder>/<config>/<split>-*.parquet`."""
-    from benchmark.tasks.data import fingerprint_files, split_files
+    from benchmark.fingerprint import shards_fingerprint
+    from benchmark.tasks.data import split_files
 
     folder = Path(folder)
     out: dict[str, dict[str, str]] = {}
@@ -342,14 +342,5 @@ def split_fingerprints(folder: str | Path, configs) -> dict[str, dict[str, str]]
         for split in SPLITS:
             files = split_files(folder, config, split)
             if files:
-                out[config][split] = fingerprint_files(files)
+                out[config][split] = shards_fingerprint(files)
     return out
-
-
-def layout_fingerprint(per_split: Mapping[str, Mapping[str, str]]) -> str:
-    """One 16-hex fingerprint of all configs and splits from `split_fingerprints`' result."""
-    h = hashlib.sha256()
-    for config in sorted(per_split):
-        for split in sorted(per_split[config]):
-            h.update(f"{config}/{split}={per_split[config][split]}\n".encode())
-    return h.hexdigest()[:16]

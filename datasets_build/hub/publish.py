@@ -26,10 +26,11 @@ import tempfile
 from pathlib import Path
 
 from benchmark.errors import BenchmarkError
+from benchmark.fingerprint import combined_fingerprint
 from datasets_build.features import sorted_configs
 from datasets_build.hub import revisions
 from datasets_build.hub.export import (
-    README, export_to_dir, layout_fingerprint, read_layout, split_fingerprints,
+    README, export_to_dir, read_layout, split_fingerprints,
 )
 
 LAYOUT_KEYS = ("configs", "dataset_info")
@@ -143,7 +144,7 @@ def publish(from_dir: str | Path, repo_id: str, *, token: str | None = None, pri
         raise
     splits = {c: {s: {"num_examples": len(datasets_by_config[c][s]), "fingerprint": fp}
                   for s, fp in per_split[c].items()} for c in configs}
-    return revisions.record_revision(repo_id, final.oid, configs, layout_fingerprint(per_split), splits=splits,
+    return revisions.record_revision(repo_id, final.oid, configs, combined_fingerprint(per_split), splits=splits,
                                      path=record)
 
 

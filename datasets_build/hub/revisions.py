@@ -11,9 +11,9 @@ One entry per dataset repo:
 `configs` are the config names pushed (task ids, or task id + "-" + variant), sorted by name.
 
 Task specs pin `revision` (`get_revision(repo_id)`), so a task always scores the data it was defined on. The split
-fingerprints are `benchmark.tasks.data.fingerprint_files` of the split's shards, the same value a local copy of the
-layout (`unipose-bench publish --to-dir`) gets when it is loaded, so a result on a local copy can be matched to the
-published revision. The file is rewritten atomically (temporary file + rename).
+fingerprints are the content fingerprints (`benchmark.fingerprint`) of the split's shards, the same value a local copy
+of the layout (`unipose-bench publish --to-dir`) gets when it is loaded, so a result on a local copy can be matched to
+the published revision. The file is rewritten atomically (temporary file + rename).
 """
 
 from __future__ import annotations

@@ -6,21 +6,23 @@ The build follows the order in which the real data were made (PoseScript -> Pose
    PoseScript does; `n_poses` of them picked by farthest-point sampling on MPJE (PoseScript's pose mining);
 2. descriptions: three automatic descriptions per pose, PoseScript-A2's versions N2, N6, N7 (N6 opens with an
    action sentence from the pose's archetype, the embedded stand-in for BABEL labels) -> pose_to_text, text_to_pose;
-3. the pose-text evaluator, trained on those (its pose features drive the pair mining);
-4. pairs: "in sequence" (two frames less than 0.5 s apart in a generated motion; PoseFix's rotation handling keeps
-   their relative global rotation) and "out of sequence" (pose A among pose B's `pair_top_k` most similar poses by
-   the evaluator's features, with a similarity in `pair_similarity` and at least `min_differing_posecodes`
-   differing posecodes; one of the 3 most similar valid candidates, as PoseFix); three automatic instructions each
-   (pfA, pfB, pfC) -> pose_diff, pose_edit;
-5. images: `n_images` further poses (farthest-point sampled from their own candidates on the body articulation,
+3. pairs: "in sequence" (two frames less than 0.5 s apart in a generated motion; PoseFix's rotation handling keeps
+   their relative global rotation) and "out of sequence" (pose A among pose B's `pair_top_k` nearest poses, with an
+   MPJE in `pair_mpje_m` and at least `min_differing_posecodes` differing posecodes; one of the 3 nearest valid
+   candidates, as PoseFix); three automatic instructions each (pfA, pfB, pfC) -> pose_diff, pose_edit.
+   PoseFix ranks candidates by its PoseScript retrieval model's features; here they are ranked by MPJE on the joint
+   positions, computed exactly, so that no trained model decides a row (a model trained on one CPU differs from
+   the same training on another);
+4. images: `n_images` further poses (farthest-point sampled from their own candidates on the body articulation,
    root orientation zeroed, as UniPose samples ImageScript) rendered from the posed
    skeleton body with random cameras -> pose_estimation (pose with the root in the camera frame, 2D keypoints,
    camera), image_to_text (three descriptions) and image_diff (pairs among the rendered poses, mined as ImageDiff:
-   top-100 similar, at least 10 differing posecodes; three instructions);
-6. splits train / val / test (80 / 10 / 10, seeded; pairs inherit the split of their poses or motion).
+   top-100 nearest, at least 10 differing posecodes; three instructions);
+5. splits train / val / test (80 / 10 / 10, seeded; pairs inherit the split of their poses or motion).
 
-Every random draw comes from a seed derived from `WorldConfig.seed` and the step's name, so the same config and
-code give the same data. Defaults are sized for about 3 minutes on 2 cores.
+Every random draw comes from a seed derived from `WorldConfig.seed` and the step's name, and every number that is
+stored or decides a row is computed in float64 and snapped (`canonical.py`), so the same config and code give the
+same data on every machine; `fingerprints.json` holds the content fingerprints of the committed configurations.
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from benchmark.body.frames import normalize_pose_heading
 from benchmark.errors import InputError
 from datasets_build.features import SPLITS, features
-from datasets_build.pair_mining import PosecodeCounter, choose_pose_a, pose_features, sub_seed, top_similar
+from datasets_build.pair_mining import PosecodeCounter, choose_pose_a, sub_seed
+from datasets_build.world.canonical import snap, snap_poses
 
 SOURCE = "embedded-world"
 DESCRIPTION_VERSIONS = ("N2", "N6", "N7")
@@ -61,7 +65,7 @@ ARCHETYPE_ACTIONS = {
 
 
 class WorldConfig(BaseModel):
-    """Sizes and mining settings of an embedded-world build (defaults: about 3 minutes on 2 cores)."""
+    """Sizes and mining settings of an embedded-world build (defaults: under a minute on 2 cores)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -73,15 +77,14 @@ class WorldConfig(BaseModel):
     n_in_sequence_pairs: int = 1200
     n_out_sequence_pairs: int = 2400
     pair_top_k: int = 100
-    pair_similarity: tuple[float, float] = Field((0.5, 0.95), description="open interval of the evaluator cosine")
+    pair_mpje_m: tuple[float, float] = Field((0.06, 0.4), description="open interval of the MPJE (metres) between "
+                                                                      "the poses of a pair")
     min_differing_posecodes: int = Field(15, description="pose pairs (PoseFix: more than 15 / 20)")
     n_image_candidates: int = 6000
     n_images: int = 2000
     image_size: int = 128
     n_image_pairs: int = 1200
     image_min_differing_posecodes: int = Field(10, description="ImageDiff's threshold (UniPose appendix)")
-    evaluator_recipe: str = "embedded"
-    evaluator_epochs: int | None = None
 
     def model_post_init(self, __context) -> None:
         if abs(sum(self.split_fractions) - 1.0) > 1e-6 or min(self.split_fractions) <= 0:
@@ -92,27 +95,26 @@ class WorldConfig(BaseModel):
 
 
 SMALL = WorldConfig(n_candidates=1500, n_poses=400, n_sequences=120, n_in_sequence_pairs=160,
-                    n_out_sequence_pairs=240, n_image_candidates=600, n_images=200, image_size=64, n_image_pairs=120,
-                    evaluator_recipe="smoke", evaluator_epochs=3)
+                    n_out_sequence_pairs=240, n_image_candidates=600, n_images=200, image_size=64, n_image_pairs=120)
 PRESETS = {"default": WorldConfig(), "small": SMALL}
 
 
 @dataclass
 class WorldBuild:
     datasets: dict  # config (task id) -> DatasetDict
-    evaluator_dir: Path
     info: dict = field(default_factory=dict)
 
 
 def code_fingerprint() -> str:
-    """Hash of the code and data files a build depends on: a changed generator, captioner, renderer or skeleton
-    gives a new build id, so a cached world is never stale."""
+    """Hash of the code and data files a build depends on: a changed generator, captioner, renderer, skeleton or
+    kinematics gives a new build id, so a cached world is never stale."""
     root = Path(__file__).resolve().parents[2]
     files = sorted([*(root / "datasets_build" / "world").glob("*.py"),
                     *(root / "datasets_build" / "captioning").glob("*.py"),
+                    *(root / "benchmark" / "body").glob("*.py"),
                     root / "datasets_build" / "pair_mining.py", root / "datasets_build" / "features.py",
-                    root / "benchmark" / "body" / "data" / "skeleton_22.json",
-                    *(root / "benchmark" / "retrieval").glob("*.py")])
+                    root / "datasets_build" / "sources" / "posefix.py",
+                    root / "benchmark" / "body" / "data" / "skeleton_22.json"])
     h = hashlib.sha256()
     for f in files:
         h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
@@ -170,13 +172,14 @@ def _actions(archetype_ids: np.ndarray) -> list[list[str]]:
 
 
 def _descriptions(poses: np.ndarray, actions, body, seed: int, what: str) -> list[list[str]]:
-    """Three descriptions per pose (versions N2, N6, N7), on the skeleton joints of heading-normalised poses."""
+    """Three descriptions per pose (versions N2, N6, N7), on the skeleton joints of heading-normalised poses
+    (positions only, as upstream's released texts: no head-rotation codes)."""
     from datasets_build.captioning import describe_poses
     from datasets_build.captioning.inputs import joints_from_poses
 
-    joints, rotations = joints_from_poses(poses, body, normalize_heading=False)
-    per_version = [describe_poses(joints, v, sub_seed(seed, "describe", what, v), rotations=rotations,
-                                  actions=actions) for v in DESCRIPTION_VERSIONS]
+    joints, _ = joints_from_poses(poses, body, normalize_heading=False)
+    per_version = [describe_poses(joints, v, sub_seed(seed, "describe", what, v), actions=actions)
+                   for v in DESCRIPTION_VERSIONS]
     return [list(texts) for texts in zip(*per_version)]
 
 
@@ -192,7 +195,8 @@ def _instructions(poses_a: np.ndarray, poses_b: np.ndarray, in_sequence: np.ndar
 def _caption_joints(poses: np.ndarray, body) -> np.ndarray:
     from datasets_build.captioning.inputs import joints_from_poses
 
-    return joints_from_poses(poses, body, normalize_heading=True)[0]
+    # the poses are heading-normalised already: normalising again would only add a float32 rounding
+    return joints_from_poses(poses, body, normalize_heading=False)[0]
 
 
 def _text_columns(texts: list[list[str]], versions) -> dict[str, list]:
@@ -224,24 +228,31 @@ def _dataset_dict(task: str, columns: dict[str, list], split_of_row: np.ndarray)
     return datasets.DatasetDict(out)
 
 
-def mine_out_of_sequence(feats: np.ndarray, counter: PosecodeCounter, groups: np.ndarray, n_pairs: int, *, top_k: int,
-                         similarity: tuple[float, float], min_differing: int, seed: int,
+def _joints64(poses: np.ndarray, body) -> np.ndarray:
+    """float64 joint positions [N, 22, 3] of stored poses: the kinematics every mining decision is taken on."""
+    return np.asarray(body.joints(poses, dtype=torch.float64))
+
+
+def mine_out_of_sequence(joints: np.ndarray, counter: PosecodeCounter, groups: np.ndarray, n_pairs: int, *,
+                         top_k: int, mpje_m: tuple[float, float], min_differing: int, seed: int,
                          choose_among: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """(rows A, rows B) of up to `n_pairs` mined pairs; A and B always share a group (a split).
 
-    B runs over the items in a seeded random order; A is drawn among B's `choose_among` most similar candidates
-    that lie in the similarity interval and differ by at least `min_differing` posecodes (PoseFix's rule).
+    B runs over the items in a seeded random order; A is drawn among B's `choose_among` nearest candidates (MPJE
+    on `joints`, float64 [N, 22, 3]) that lie in the MPJE interval and differ by at least `min_differing` posecodes
+    (PoseFix's rule).
     """
+    from datasets_build.world.sampling import nearest_by_mpje
+
     rng = np.random.default_rng(sub_seed(seed, "mine"))
     chosen_a, chosen_b = [], []
     for g in np.unique(groups):
         members = np.flatnonzero(groups == g)
         if len(members) < 2:
             continue
-        local = feats[members]
         queries = rng.permutation(len(members))
-        candidates, sims = top_similar(local, queries, top_k)
-        in_range = (sims > similarity[0]) & (sims < similarity[1])
+        candidates, dist = nearest_by_mpje(joints[members], queries, top_k)
+        in_range = (dist > mpje_m[0]) & (dist < mpje_m[1])
         differing = counter.count(members[candidates.reshape(-1)],
                                   np.repeat(members[queries], candidates.shape[1])).reshape(candidates.shape)
         differing = np.where(in_range, differing, -1)
@@ -254,19 +265,16 @@ def mine_out_of_sequence(feats: np.ndarray, counter: PosecodeCounter, groups: np
     return a[keep], b[keep]
 
 
-def build_world(config: WorldConfig, *, evaluator_root: str | Path, progress: bool = True,
-                log: Callable[[str], None] = print) -> WorldBuild:
-    """Build the seven task datasets of the embedded world; the pose-text evaluator used for mining is saved under
-    `evaluator_root/<version>/` (the main job scores the tasks with it)."""
+def build_world(config: WorldConfig, *, progress: bool = True, log: Callable[[str], None] = print) -> WorldBuild:
+    """Build the seven task datasets of the embedded world (no trained model takes part)."""
     import datasets
 
     from benchmark.body.skeleton import SkeletonBody
-    from benchmark.retrieval import train_pose_text
     from datasets_build.sources.posefix import pair_poses_from_raw
     from datasets_build.world.archetypes import ARCHETYPE_NAMES
     from datasets_build.world.generator import generate_poses
     from datasets_build.world.render import camera_pose_in_camera_frame, render_poses
-    from datasets_build.world.sampling import farthest_point_sampling
+    from datasets_build.world.sampling import exact_mpje, farthest_point_sampling
     from datasets_build.world.sequences import make_sequences, sample_in_sequence_pairs
 
     cfg, seed = config, config.seed
@@ -277,8 +285,8 @@ def build_world(config: WorldConfig, *, evaluator_root: str | Path, progress: bo
     # 1. poses -------------------------------------------------------------------------------------------------
     with steps(f"poses: {cfg.n_poses} of {cfg.n_candidates} candidates by farthest-point sampling"):
         gen = generate_poses(cfg.n_candidates, sub_seed(seed, "poses"))
-        normalised = normalize_pose_heading(gen.poses).astype(np.float32)
-        picked = farthest_point_sampling(body.joints(normalised), cfg.n_poses, start=0, progress=progress)
+        normalised = snap_poses(normalize_pose_heading(gen.poses.astype(np.float64)))
+        picked = farthest_point_sampling(_joints64(normalised, body), cfg.n_poses, start=0, progress=progress)
         poses = normalised[picked]
         archetypes = gen.archetype_ids[picked, 0]
         pose_split = assign_splits(len(poses), cfg.split_fractions, sub_seed(seed, "pose-splits"))
@@ -293,38 +301,31 @@ def build_world(config: WorldConfig, *, evaluator_root: str | Path, progress: bo
         out["pose_to_text"] = _dataset_dict("pose_to_text", columns, pose_split)
         out["text_to_pose"] = _dataset_dict("text_to_pose", columns, pose_split)
 
-    # 3. the pose-text evaluator that mines the pairs -------------------------------------------------------------
-    with steps("pose-text evaluator (pair mining features)"):
-        trained = train_pose_text(out["pose_to_text"], config=cfg.evaluator_recipe, seed=sub_seed(seed, "evaluator"),
-                                  output_dir=evaluator_root, epochs=cfg.evaluator_epochs, progress=progress,
-                                  dataset_info={"path": SOURCE, "config": "pose_to_text"})
-        evaluator = trained.evaluator
-        pose_feats = pose_features(evaluator, poses)
-
-    # 4. pairs -------------------------------------------------------------------------------------------------
+    # 3. pairs -------------------------------------------------------------------------------------------------
     with steps(f"pairs: {cfg.n_in_sequence_pairs} in sequence + {cfg.n_out_sequence_pairs} out of sequence"):
         seqs = make_sequences(cfg.n_sequences, sub_seed(seed, "sequences"))
         triples = sample_in_sequence_pairs(seqs, 4 * cfg.n_in_sequence_pairs, sub_seed(seed, "sequence-pairs"))
-        raw_a = seqs.poses[triples[:, 0], triples[:, 1]]
-        raw_b = seqs.poses[triples[:, 0], triples[:, 2]]
-        in_a, in_b = pair_poses_from_raw(raw_a, raw_b, np.ones(len(triples), bool))
-        both = np.concatenate([normalize_pose_heading(in_a), normalize_pose_heading(in_b)]).astype(np.float32)
+        raw_a = seqs.poses[triples[:, 0], triples[:, 1]].astype(np.float64)
+        raw_b = seqs.poses[triples[:, 0], triples[:, 2]].astype(np.float64)
+        in_a, in_b = (snap_poses(p) for p in pair_poses_from_raw(raw_a, raw_b, np.ones(len(triples), bool)))
+        both = np.concatenate([snap_poses(normalize_pose_heading(in_a.astype(np.float64))),
+                               snap_poses(normalize_pose_heading(in_b.astype(np.float64)))])
         counter = PosecodeCounter(_caption_joints(both, body))
         n = len(triples)
         differing = counter.count(np.arange(n), np.arange(n, 2 * n))
-        seq_feats = pose_features(evaluator, both)
-        sims = (seq_feats[:n] * seq_feats[n:]).sum(1)
-        valid = np.flatnonzero((differing >= cfg.min_differing_posecodes) & (sims > cfg.pair_similarity[0])
-                               & (sims < cfg.pair_similarity[1]))
+        both_joints = _joints64(both, body)
+        dist = exact_mpje(both_joints[:n], both_joints[n:])
+        valid = np.flatnonzero((differing >= cfg.min_differing_posecodes) & (dist > cfg.pair_mpje_m[0])
+                               & (dist < cfg.pair_mpje_m[1]))
         valid = valid[: cfg.n_in_sequence_pairs]
         seq_split = assign_splits(len(seqs), cfg.split_fractions, sub_seed(seed, "sequence-splits"))
 
         pose_counter = PosecodeCounter(_caption_joints(poses, body))
-        rows_a, rows_b = mine_out_of_sequence(pose_feats, pose_counter, pose_split, cfg.n_out_sequence_pairs,
-                                              top_k=cfg.pair_top_k, similarity=cfg.pair_similarity,
+        rows_a, rows_b = mine_out_of_sequence(_joints64(poses, body), pose_counter, pose_split,
+                                              cfg.n_out_sequence_pairs, top_k=cfg.pair_top_k, mpje_m=cfg.pair_mpje_m,
                                               min_differing=cfg.min_differing_posecodes, seed=seed)
-        pair_a = np.concatenate([in_a[valid], poses[rows_a]]).astype(np.float32)
-        pair_b = np.concatenate([in_b[valid], poses[rows_b]]).astype(np.float32)
+        pair_a = np.concatenate([in_a[valid], poses[rows_a]])
+        pair_b = np.concatenate([in_b[valid], poses[rows_b]])
         in_sequence = np.concatenate([np.ones(len(valid), bool), np.zeros(len(rows_a), bool)])
         pair_split = np.concatenate([seq_split[triples[valid, 0]], pose_split[rows_b]])
         source_a = [f"sequence-{s}/frame-{f}" for s, f in triples[valid][:, :2]] + [pose_ids[i] for i in rows_a]
@@ -346,25 +347,27 @@ def build_world(config: WorldConfig, *, evaluator_root: str | Path, progress: bo
         out["pose_diff"] = _dataset_dict("pose_diff", columns, pair_split)
         out["pose_edit"] = _dataset_dict("pose_edit", columns, pair_split)
 
-    # 5. images ------------------------------------------------------------------------------------------------
+    # 4. images ------------------------------------------------------------------------------------------------
     with steps(f"images: {cfg.n_images} renders at {cfg.image_size} px"):
         gen_img = generate_poses(cfg.n_image_candidates, sub_seed(seed, "image-poses"))
-        norm_img = normalize_pose_heading(gen_img.poses).astype(np.float32)
+        norm_img = snap_poses(normalize_pose_heading(gen_img.poses.astype(np.float64)))
         # UniPose samples ImageScript on the body articulation (global orientation 0): the camera shows the view
         articulation = norm_img.copy()
         articulation[:, 0] = 0.0
-        picked_img = farthest_point_sampling(body.joints(articulation), cfg.n_images, start=0, progress=progress)
+        picked_img = farthest_point_sampling(_joints64(articulation, body), cfg.n_images, start=0,
+                                             progress=progress)
         img_poses, img_arch = norm_img[picked_img], gen_img.archetype_ids[picked_img, 0]
         batch = render_poses(img_poses, sub_seed(seed, "render"), cfg.image_size, progress=progress)
-        cam_poses = camera_pose_in_camera_frame(img_poses, batch.R).astype(np.float32)
-        cam_joints = body.joints(cam_poses).astype(np.float32)
+        cam_poses = snap_poses(camera_pose_in_camera_frame(img_poses.astype(np.float64), batch.R))
+        cam_joints = snap(_joints64(cam_poses, body))
         img_split = assign_splits(len(img_poses), cfg.split_fractions, sub_seed(seed, "image-splits"))
         images = [png_image(im) for im in batch.images]  # encoded once, shared by three configs
-        cameras = [{"K": k, "R": r, "t": t.tolist()} for k, r, t in zip(batch.K, batch.R, batch.t)]
+        cameras = [{"K": snap(k).tolist(), "R": snap(r).tolist(), "t": snap(t).tolist()}
+                   for k, r, t in zip(batch.K, batch.R, batch.t)]
         img_ids = [f"image-{i:06d}" for i in range(len(img_poses))]
         base = {"id": img_ids, "source_dataset": [SOURCE] * len(img_ids),
                 "source_id": [f"{ARCHETYPE_NAMES[a]}/candidate-{c}" for a, c in zip(img_arch, picked_img)],
-                "image": images, "camera": cameras, "keypoints_2d": list(batch.keypoints_2d),
+                "image": images, "camera": cameras, "keypoints_2d": list(snap(batch.keypoints_2d)),
                 "joint_set": ["smpl-body-22"] * len(img_ids)}
         out["pose_estimation"] = _dataset_dict("pose_estimation", {
             **base, "pose": list(cam_poses), "has_pose": [True] * len(img_ids), "joints_3d": list(cam_joints),
@@ -375,8 +378,8 @@ def build_world(config: WorldConfig, *, evaluator_root: str | Path, progress: bo
         out["image_to_text"] = _dataset_dict("image_to_text", {
             **base, "pose": list(img_poses), **_text_columns(img_texts, DESCRIPTION_VERSIONS)}, img_split)
         img_counter = PosecodeCounter(_caption_joints(img_poses, body))
-        ia, ib = mine_out_of_sequence(pose_features(evaluator, img_poses), img_counter, img_split, cfg.n_image_pairs,
-                                      top_k=cfg.pair_top_k, similarity=(-1.0, 1.0),
+        ia, ib = mine_out_of_sequence(_joints64(img_poses, body), img_counter, img_split, cfg.n_image_pairs,
+                                      top_k=cfg.pair_top_k, mpje_m=(0.0, np.inf),
                                       min_differing=cfg.image_min_differing_posecodes, seed=sub_seed(seed, "images"))
         img_instr = _instructions(img_poses[ia], img_poses[ib], np.zeros(len(ia), bool), body, seed, "image-pairs")
         said = np.flatnonzero([all(t.strip() for t in texts) for texts in img_instr])
@@ -391,11 +394,16 @@ def build_world(config: WorldConfig, *, evaluator_root: str | Path, progress: bo
             "image_a": [images[a] for a in ia], "image_b": [images[b] for b in ib],
             "camera_a": [cameras[a] for a in ia], "camera_b": [cameras[b] for b in ib]}, img_split[ib])
 
+    with steps("content fingerprints"):
+        from benchmark.fingerprint import combined_fingerprint, dataset_fingerprint
+
+        fingerprints = {config: {split: dataset_fingerprint(ds) for split, ds in dd.items()}
+                        for config, dd in out.items()}
     info = {
         "config": cfg.model_dump(mode="json"), "build_id": build_id(cfg), "seconds": steps.times,
-        "total_seconds": steps.total, "evaluator": {"version": evaluator.version, "path": str(trained.checkpoint_dir)},
+        "total_seconds": steps.total, "fingerprint": combined_fingerprint(fingerprints), "fingerprints": fingerprints,
         "rows": {task: {s: len(d) for s, d in dd.items()} for task, dd in out.items()},
         "pairs": {"in_sequence": int(in_sequence.sum()), "out_of_sequence": int((~in_sequence).sum()),
                   "image": len(ia), "dropped_without_instruction": dropped_silent},
     }
-    return WorldBuild(out, Path(trained.checkpoint_dir), info)
+    return WorldBuild(out, info)

@@ -1,9 +1,10 @@
-"""Build the embedded world once and keep it: the Hub-layout export, its card and statistics, previews, and the
-pose-text evaluator trained during the build, under the suite's workspace (`benchmark.workspace`).
+"""Build the embedded world once and keep it: the Hub-layout export, its card and statistics, previews and content
+fingerprints, under the suite's workspace (`benchmark.workspace`).
 
 A build is identified by its config, the suite version and a fingerprint of the code it runs
 (`build.build_id`), so a second call with the same inputs returns the cached build at once, and a change of code or
-config builds a new one.
+config builds a new one. What a build holds is identified by its content fingerprints (`benchmark.fingerprint`);
+for the configurations in `fingerprints.json` they must equal the committed ones on every machine.
 """
 
 from __future__ import annotations
@@ -21,16 +22,63 @@ from benchmark.tasks.catalog import EMBEDDED_REPO
 from datasets_build.world.build import (DESCRIPTION_VERSIONS, INSTRUCTION_VERSIONS, SOURCE, WorldConfig, build_id,
                                         build_world)
 
-
+FINGERPRINTS_FILE = Path(__file__).with_name("fingerprints.json")
 
 
 @dataclass(frozen=True)
 class World:
     build_id: str
     hub_dir: Path
-    pose_text_evaluator: Path
     info: dict
     cached: bool
+
+    @property
+    def fingerprint(self) -> str:
+        """The content fingerprint of the whole world (all configs and splits)."""
+        return self.info["fingerprint"]
+
+    @property
+    def split_fingerprints(self) -> dict[str, dict[str, str]]:
+        return self.info["fingerprints"]
+
+
+def committed_fingerprints(config: WorldConfig) -> dict | None:
+    """The committed fingerprints of `config` ({"fingerprint", "splits"}), or None if it has none."""
+    entries = json.loads(FINGERPRINTS_FILE.read_text()) if FINGERPRINTS_FILE.is_file() else []
+    wanted = config.model_dump(mode="json")
+    return next((e for e in entries if e["config"] == wanted), None)
+
+
+def record_fingerprints(world: World, config: WorldConfig, *, with_stats: bool = False) -> list[Path]:
+    """Record `world`'s fingerprints as the committed ones of `config` (and, with `with_stats`, its statistics as the
+    committed statistics); returns the files written."""
+    entries = json.loads(FINGERPRINTS_FILE.read_text()) if FINGERPRINTS_FILE.is_file() else []
+    wanted = config.model_dump(mode="json")
+    entries = [e for e in entries if e["config"] != wanted]
+    entries.append({"config": wanted, "fingerprint": world.fingerprint, "splits": world.split_fingerprints})
+    entries.sort(key=lambda e: json.dumps(e["config"], sort_keys=True))
+    tmp = FINGERPRINTS_FILE.with_name(FINGERPRINTS_FILE.name + ".tmp")
+    tmp.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n")
+    tmp.replace(FINGERPRINTS_FILE)
+    written = [FINGERPRINTS_FILE]
+    if with_stats:
+        target = Path(__file__).with_name("stats")
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(workspace.world_dir(world.build_id) / "stats", target)
+        written.append(target)
+    return written
+
+
+def fingerprint_differences(config: WorldConfig, fingerprints: dict[str, dict[str, str]]) -> list[str]:
+    """Lines naming every config/split whose content differs from the committed fingerprints of `config` (empty
+    when they all agree or nothing is committed for it)."""
+    committed = committed_fingerprints(config)
+    if committed is None:
+        return []
+    want, got = committed["splits"], fingerprints
+    return [f"{c}/{s}: built {got.get(c, {}).get(s, 'nothing')}, committed {want.get(c, {}).get(s, 'nothing')}"
+            for c in sorted(set(want) | set(got)) for s in sorted(set(want.get(c, {})) | set(got.get(c, {})))
+            if want.get(c, {}).get(s) != got.get(c, {}).get(s)]
 
 
 def _card_metadata(config: WorldConfig, info: dict, command: str):
@@ -50,8 +98,10 @@ def _card_metadata(config: WorldConfig, info: dict, command: str):
                                                               "texts: every text is automatic"),),
         text_versions={**{v: f"PoseScript-A2 version {v} (posecodes)" for v in DESCRIPTION_VERSIONS},
                        **{v: f"PoseFix version {v} (paircodes)" for v in INSTRUCTION_VERSIONS}},
-        notes=(f"Pairs mined with the pose-text evaluator {info['evaluator']['version']}.",
-               f"Build id {info['build_id']}; config: {json.dumps(info['config'], sort_keys=True)}."),
+        notes=("Pairs mined on exact features (MPJE of the joint positions, differing posecodes), with no trained "
+               "model.",
+               f"Content fingerprint {info['fingerprint']}; build id {info['build_id']}; config: "
+               f"{json.dumps(info['config'], sort_keys=True)}."),
         tags=("embedded-world", "synthetic"), repo_id=EMBEDDED_REPO)
 
 
@@ -84,25 +134,29 @@ def ensure_world(config: WorldConfig = WorldConfig(), *, force: bool = False, pr
     bid = build_id(config)
     folder = workspace.world_dir(bid)
     hub = workspace.world_hub_dir(bid)
-    evaluator = workspace.current_evaluator(bid, "pose-text")
-    if not force and (folder / "build.json").is_file() and (hub / "README.md").is_file() and evaluator is not None:
+    if not force and (folder / "build.json").is_file() and (hub / "README.md").is_file():
         workspace.set_latest_world(bid)
-        return World(bid, hub, evaluator, json.loads((folder / "build.json").read_text()), cached=True)
+        return World(bid, hub, json.loads((folder / "build.json").read_text()), cached=True)
     if folder.exists():
         shutil.rmtree(folder)
-    built = build_world(config, evaluator_root=workspace.evaluator_root(bid, "pose-text"), progress=progress,
-                        log=log)
+    built = build_world(config, progress=progress, log=log)
+    info = built.info
+    differences = fingerprint_differences(config, info["fingerprints"])
+    if differences:
+        # Not an error: the world is valid, but this machine built other rows than the committed ones, so the
+        # shipped evaluators do not apply and results are not comparable with published ones. Say it loudly.
+        log("[world] WARNING: this build differs from the committed fingerprints "
+            f"({FINGERPRINTS_FILE.name}); please report it with your CPU model:\n  " + "\n  ".join(differences))
     log("[world] exporting (Hub layout, card, statistics) ...")
     stats = describe(built.datasets, seed=config.seed)
     command = command or " ".join(["unipose-bench", *sys.argv[1:]])
-    export_to_dir(built.datasets, hub, _card_metadata(config, built.info, command), stats=stats, overwrite=True)
+    export_to_dir(built.datasets, hub, _card_metadata(config, info, command), stats=stats, overwrite=True)
     write_stats(stats, folder / "stats")
     _previews(built.datasets, folder / "previews")
-    workspace.set_current_evaluator(bid, "pose-text", built.evaluator_dir)
-    info = {**built.info, "hub_dir": str(hub), "command": command}
+    info = {**info, "hub_dir": str(hub), "command": command}
     tmp = folder / "build.json.tmp"
     tmp.write_text(json.dumps(info, indent=1) + "\n")
     tmp.replace(folder / "build.json")  # written last: its presence marks a complete build
     workspace.set_latest_world(bid)
-    log(f"[world] built {bid} in {built.info['total_seconds']:.0f} s: {hub}")
-    return World(bid, hub, built.evaluator_dir, info, cached=False)
+    log(f"[world] built {bid} (content {info['fingerprint']}) in {built.info['total_seconds']:.0f} s: {hub}")
+    return World(bid, hub, info, cached=False)

@@ -29,6 +29,7 @@ from benchmark.body.joints import SMPL_BODY_22, SMPLH_52
 from benchmark.body.validation import check_poses
 from benchmark.errors import InputError
 from datasets_build.world.archetypes import ARCHETYPE_NAMES, archetype_arrays, archetype_index
+from datasets_build.world.canonical import snap_poses
 from datasets_build.world.limits import BODY_JOINT_NAMES, LIMITS, euler_to_axis_angle, mirror_euler
 
 BLEND_ROOT_TOLERANCE_DEG = 30.0
@@ -207,9 +208,10 @@ def _generate(rng, pool, p, primary, *, blend, max_blend_weight, mirror, truncat
     euler = np.clip(euler, LIMITS.lower, LIMITS.upper)
     heading = rng.uniform(-180.0, 180.0, n) if heading_deg is None else heading_deg
 
-    poses = np.empty((n, 22, 3), dtype=np.float32)
+    poses = np.empty((n, 22, 3), dtype=np.float64)
     poses[:, 0] = root_orientation(heading, root_pr[:, 0], root_pr[:, 1])
     poses[:, 1:] = euler_to_axis_angle(euler)
+    poses = snap_poses(poses)  # the same float32 poses on every CPU (canonical.py)
     ids = np.stack([pool[primary], np.where(blended, pool[partner], -1)], axis=1).astype(np.int64)
     weights_out = np.stack([1.0 - w, w], axis=1).astype(np.float32)
     return GeneratedPoses(poses, ids, weights_out, np.asarray(mirrored, dtype=bool), heading.astype(np.float32),

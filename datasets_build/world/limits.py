@@ -219,8 +219,9 @@ def _axis_quaternions(convention: str, angles: torch.Tensor) -> list[torch.Tenso
 
 
 def euler_to_axis_angle(euler_deg) -> np.ndarray:
-    """Raw Euler parameters [..., 21, 3] (degrees) -> local axis-angle rotations [..., 21, 3] (radians, float32)."""
-    angles = torch.deg2rad(torch.as_tensor(np.asarray(euler_deg, dtype=np.float32)))
+    """Raw Euler parameters [..., 21, 3] (degrees) -> local axis-angle rotations [..., 21, 3] (radians, float64:
+    the world build snaps what it stores, `canonical.py`)."""
+    angles = torch.deg2rad(torch.as_tensor(np.asarray(euler_deg, dtype=np.float64)))
     out = torch.empty_like(angles)
     for convention, idx in LIMITS.convention_groups:
         # intrinsic "ABC": R = R_A(a0) @ R_B(a1) @ R_C(a2), i.e. q = q_A * q_B * q_C
@@ -231,12 +232,12 @@ def euler_to_axis_angle(euler_deg) -> np.ndarray:
 
 
 def axis_angle_to_euler(body_axis_angle) -> np.ndarray:
-    """Local axis-angle rotations [..., 21, 3] of the body joints -> raw Euler parameters (degrees, float32).
+    """Local axis-angle rotations [..., 21, 3] of the body joints -> raw Euler parameters (degrees, float64).
 
     Inside the limit box this inverts `euler_to_axis_angle`; outside it returns the decomposition with the middle
     angle in [-90, 90] and the others in (-180, 180].
     """
-    quat = roma.rotvec_to_unitquat(torch.as_tensor(np.asarray(body_axis_angle, dtype=np.float32)))
+    quat = roma.rotvec_to_unitquat(torch.as_tensor(np.asarray(body_axis_angle, dtype=np.float64)))
     out = torch.empty(quat.shape[:-1] + (3,), dtype=quat.dtype)
     for convention, idx in LIMITS.convention_groups:
         out[..., idx, :] = roma.unitquat_to_euler(convention, quat[..., idx, :], degrees=True)

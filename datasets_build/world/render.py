@@ -16,10 +16,24 @@ Why a hand-written ray caster: the images need a few dozen analytic volumes per 
 on two CPU cores with no GPU, display or download. Mesh rasterisers (PyTorch3D, pyrender) would need the volumes
 meshed, a heavy extra dependency and, for pyrender, an OpenGL context; no maintained library casts rays against
 quadrics in batches. So the quadric algebra is written out here and the heavy lifting is numpy matrix products.
+
+Same bytes on every CPU: the same poses and seed must give the same images, keypoints and cameras on any x86 or ARM
+machine, so that a dataset rebuilt elsewhere is byte-identical. Float32 arithmetic cannot promise that: numpy picks
+SIMD loops and OpenBLAS picks matrix kernels per CPU (torch too), which sum in different orders, use fused
+multiply-adds or not, and approximate sines differently, so the last bits differ; at float32 precision (6e-8
+relative) enough values sit that close to a rounding or hit / miss boundary that pixels flip in every large batch.
+So every value that leads to a stored number or a discrete decision (hit / miss tests, depth comparisons, the floor
+test, colours, keypoints, cameras) is computed in float64 and quantised only at the end: colours are rounded to
+uint8 once, and stored floats are float32 casts of float64 values. A float64 result may still differ by an ulp
+between CPUs, but it then lands within that ulp of a decision or rounding boundary with a probability of the order
+of 1e-13 to 1e-12 per decision, so the quantised outputs agree. The z-buffer keys carry the float64 depths, ties
+going to the lowest volume index (see `raycast`); the floor's sines are written out in exactly rounded operations
+(`_sin`); random draws come from numpy Generators, which are bit-exact on every platform.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -211,7 +225,7 @@ def pose_bodies(poses) -> PosedBodies:
     data = skeleton_data()
     rest = torch.tensor(data["rest_joints"], dtype=torch.float64)
     parents = torch.tensor(data["parents"], dtype=torch.long)
-    aa = torch.as_tensor(np.asarray(poses)[:, :22], dtype=torch.float64)
+    aa = torch.as_tensor(np.asarray(poses)[:, :22], dtype=torch.float64)  # float64 from here on (module docstring)
     # each joint's global rotation orients that joint's volumes
     joints, glob = forward_kinematics_with_rotations(aa, rest, parents)
     joints, glob = joints.numpy(), glob.numpy()
@@ -264,20 +278,19 @@ def _rows_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=4)
 def _tile_features(tile: int) -> tuple[np.ndarray, np.ndarray]:
     """Monomials (l_x^2, l_x l_y, l_y^2, l_x, l_y, 1) [T*T, 6] and (l_x, l_y, 1) [T*T, 3] of the pixel centres of a
-    tile, in tile coordinates l in [-1, 1] (kept small so float32 quadratic forms stay well conditioned)."""
+    tile, in tile coordinates l in [-1, 1] (kept small so the quadratic forms stay well conditioned), float64."""
     l = (np.arange(tile) - (tile - 1) / 2) / (tile / 2)
     ly, lx = np.meshgrid(l, l, indexing="ij")
     lx, ly = lx.ravel(), ly.ravel()
     one = np.ones_like(lx)
-    return (np.stack([lx * lx, lx * ly, ly * ly, lx, ly, one], axis=1).astype(np.float32),
-            np.stack([lx, ly, one], axis=1).astype(np.float32))
+    return np.stack([lx * lx, lx * ly, ly * ly, lx, ly, one], axis=1), np.stack([lx, ly, one], axis=1)
 
 
 @dataclass(frozen=True)
 class RayHits:
     """Nearest hits of the camera rays through the pixel centres of supersampled images [B, H, W]."""
 
-    depth: np.ndarray  # float32, camera-frame z (metres); inf where no volume is hit
+    depth: np.ndarray  # float64, camera-frame z (metres, low 8 mantissa bits cleared); inf where no volume is hit
     volume: np.ndarray  # int16, index of the hit volume; -1 where none
     supersample: int
 
@@ -302,7 +315,9 @@ def raycast(bodies: PosedBodies, cameras: Cameras, supersample: int = 1, tile: i
     discriminant QB^2 - QA QC are quadratic forms in p and QB is linear in p. Each volume is only tested on the
     tiles its image box touches; per tile the forms are re-expressed in tile coordinates, so a whole batch of
     (volume, tile) pairs is evaluated with three matrix products and the per-pixel minimum is a segmented
-    reduction over depth-and-volume keys.
+    reduction over depth-and-volume keys. All in float64 (see the module docstring); the keys are the float64 depth
+    bits with the lowest 8 of the 52 mantissa bits replaced by the volume index, so the stored depth is exact to
+    2^-44 relative and equal depths resolve to the lowest volume index on every CPU.
     """
     layout = body_layout()
     B, N = bodies.origin.shape[:2]
@@ -323,16 +338,19 @@ def raycast(bodies: PosedBodies, cameras: Cameras, supersample: int = 1, tile: i
     n_x, n_y = t_hi[..., 0] - t_lo[..., 0] + 1, t_hi[..., 1] - t_lo[..., 1] + 1
     counts = np.where(on_screen, n_x * n_y, 0).ravel()
 
-    # Enumerate the (body, volume, tile) pairs.
+    # Enumerate the (body, volume, tile) pairs, sorted by (body, tile) for the per-pixel minimum at the end.
     pair_bn = np.repeat(np.arange(B * N), counts)
     k = np.arange(len(pair_bn)) - np.repeat(np.cumsum(counts) - counts, counts)
     bi, vi = pair_bn // N, pair_bn % N
     tx = t_lo[bi, vi, 0] + k % n_x.ravel()[pair_bn]
     ty = t_lo[bi, vi, 1] + k // n_x.ravel()[pair_bn]
+    group = (bi * n_tiles + ty) * n_tiles + tx
+    order = np.argsort(group, kind="stable")
+    bi, vi, tx, ty, group = bi[order], vi[order], tx[order], ty[order], group[order]
 
     # Tile coordinates l -> low-res pixel coordinates: u = u_c + h l_x.
     h = tile / (2.0 * supersample)
-    tile_map = np.zeros((len(pair_bn), 3, 3))
+    tile_map = np.zeros((len(group), 3, 3))
     tile_map[:, 0, 0] = tile_map[:, 1, 1] = h
     tile_map[:, 0, 2] = (tx * tile + tile / 2) / supersample - 0.5
     tile_map[:, 1, 2] = (ty * tile + tile / 2) / supersample - 0.5
@@ -349,43 +367,46 @@ def raycast(bodies: PosedBodies, cameras: Cameras, supersample: int = 1, tile: i
         return np.stack([m[:, 0, 0], 2 * m[:, 0, 1], m[:, 1, 1], 2 * m[:, 0, 2], 2 * m[:, 1, 2], m[:, 2, 2]], 1)
 
     f6, f3 = _tile_features(tile)
-    qa = _rows_matmul(six(S).astype(np.float32), f6.T)
-    disc = _rows_matmul(six(T).astype(np.float32), f6.T)
-    qb = _rows_matmul(w.astype(np.float32), f3.T)
-    cone = layout.kind[vi] == _CONE
+    disc = _rows_matmul(six(T), f6.T)  # [pairs, tile * tile]
+    # Only the entries whose ray meets the quadric (about a fifth) need the roots: work on those, flattened.
+    met = np.flatnonzero(disc >= 0.0)
+    pair = met // (tile * tile)
+    root = np.sqrt(disc.ravel()[met])
+    qa = _rows_matmul(six(S), f6.T).ravel()[met]
+    qb = _rows_matmul(w, f3.T).ravel()[met]
     with np.errstate(invalid="ignore", divide="ignore"):
-        root = np.sqrt(np.maximum(disc, 0.0))
-        hit = disc >= 0.0
         near_root = (qb - root) / qa
         # Ellipsoids: the nearer root is where the ray enters.
-        z = np.where(hit & (near_root > _NEAR), near_root, np.inf).astype(np.float32)
-        if cone.any():
+        z = np.where(near_root > _NEAR, near_root, np.inf)
+        cone = np.flatnonzero(layout.kind[vi[pair]] == _CONE)
+        if len(cone):
             # Cones: the surface is a double cone clipped to 0 <= q2 <= L, so either root may be the visible one,
             # and each counts only inside the clip range. Caps cover the open ends.
-            axial = _rows_matmul(Dp[cone, 2].astype(np.float32), f3.T)
-            e2 = ep[cone, 2].astype(np.float32)[:, None]
-            length = layout.length[vi[cone]].astype(np.float32)[:, None]
-            best = np.full(axial.shape, np.inf, np.float32)
+            pc, pixel = pair[cone], met[cone] % (tile * tile)
+            axial = Dp[pc, 2, 0] * f3[pixel, 0] + Dp[pc, 2, 1] * f3[pixel, 1] + Dp[pc, 2, 2]
+            e2, length = ep[pc, 2], layout.length[vi[pc]]
+            best = np.full(len(cone), np.inf)
             for zc in (near_root[cone], (qb[cone] + root[cone]) / qa[cone]):
                 q2 = zc * axial - e2
-                ok = hit[cone] & (zc > _NEAR) & (q2 >= 0.0) & (q2 <= length)
+                ok = (zc > _NEAR) & (q2 >= 0.0) & (q2 <= length)
                 best = np.minimum(best, np.where(ok, zc, np.inf))
             z[cone] = best
-    # Positive float32 bit patterns sort like the floats, so one int64 key carries (depth, volume) through a min.
-    keys = (z.view(np.int32).astype(np.int64) << 8) | vi[:, None]
-    group = (bi * n_tiles + ty) * n_tiles + tx
-    order = np.argsort(group, kind="stable")
-    group = group[order]
+    # Positive float64 bit patterns sort like the floats (inf above them all), so one int64 key carries (depth,
+    # volume) through a min: the depth's bits with the 8 lowest mantissa bits (2^-44 relative) holding the volume.
+    # Entries that miss get the background key (inf, volume 255). The keys reuse the discriminant's memory.
+    background = np.array(np.inf).view(np.int64) | 255
+    keys = disc.view(np.int64)
+    keys.fill(background)
+    keys.ravel()[met] = (z.view(np.int64) & ~np.int64(255)) | vi[pair]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.zeros(0, np.int64)
-    background = (np.int64(np.float32(np.inf).view(np.int32)) << 8) | 255
     buffer = np.full((B * n_tiles * n_tiles, tile * tile), background, dtype=np.int64)
     if len(group):
-        buffer[group[starts]] = np.minimum.reduceat(keys[order], starts, axis=0)
+        buffer[group[starts]] = np.minimum.reduceat(keys, starts, axis=0)
     buffer = buffer.reshape(B, n_tiles, n_tiles, tile, tile).transpose(0, 1, 3, 2, 4)
     buffer = buffer.reshape(B, n_tiles * tile, n_tiles * tile)[:, :size, :size]
-    depth = (buffer >> 8).astype(np.int32).view(np.float32)
+    depth = (buffer & ~np.int64(255)).view(np.float64)
     volume = (buffer & 255).astype(np.int16)
-    volume[~np.isfinite(depth)] = -1  # a tile's misses still carry the smallest volume index of the tile
+    volume[~np.isfinite(depth)] = -1  # misses, and pixels whose only hits lie behind the near plane
     return RayHits(depth=depth, volume=volume, supersample=supersample)
 
 
@@ -461,7 +482,7 @@ def _sample_appearance(rng: np.random.Generator, n: int) -> dict[str, np.ndarray
     app["fog"] = rng.uniform(2.5, 8.0, n)  # metres from the body over which the floor fades to the horizon
     app["noise_sigma"] = rng.uniform(0.0, 0.025, n)
     app["noise_seed"] = rng.integers(0, 2 ** 63, n)
-    return {k: v.astype(np.float32) if v.dtype == np.float64 else v for k, v in app.items()}
+    return app
 
 
 def _chunk(app: dict, index) -> dict:
@@ -474,14 +495,17 @@ def _chunk(app: dict, index) -> dict:
 
 def _pixel_rays(cameras: Cameras, supersample: int) -> np.ndarray:
     """World ray directions [B, P, 3] (camera-z component 1, so a ray parameter is a camera depth) of the
-    supersampled pixel centres, row-major."""
+    supersampled pixel centres, row-major: M (u, v, 1) with M = R^T K^-1, written out as u M_0 + v M_1 + M_2 in
+    element-wise float64 operations (no summation order left to a BLAS kernel)."""
     size = cameras.image_size * supersample
     coords = (np.arange(size) + 0.5) / supersample - 0.5
-    v, u = np.meshgrid(coords, coords, indexing="ij")
-    p = np.stack([u.ravel(), v.ravel(), np.ones(u.size)], axis=1)
-    to_world = (np.swapaxes(cameras.R, 1, 2) @ np.linalg.inv(cameras.K)).astype(np.float32)
-    p32 = p.astype(np.float32)
-    return np.stack([_rows_matmul(p32, m.T) for m in to_world])
+    to_world = np.swapaxes(cameras.R, 1, 2) @ np.linalg.inv(cameras.K)  # [B, 3, 3]
+    u_part = coords * to_world[:, :, 0, None]  # [B, 3, S]
+    v_part = coords * to_world[:, :, 1, None] + to_world[:, :, 2, None]
+    rays = np.empty((len(to_world), size, size, 3))
+    for c in range(3):  # one component at a time: long inner loops
+        np.add(u_part[:, c, None, :], v_part[:, c, :, None], out=rays[..., c])
+    return rays.reshape(len(to_world), size * size, 3)
 
 
 def _norm(x: np.ndarray) -> np.ndarray:
@@ -496,43 +520,93 @@ def _smoothstep(x):
 
 def _backdrop(rays: np.ndarray, app: dict) -> np.ndarray:
     """Gradient backdrop colours [B, P, 3]: horizon colour below the horizon, blending to the top colour above."""
-    up = rays[..., 2] / _norm(rays)
-    horizon, top = app["sky_horizon"][:, None], app["sky_top"][:, None]
-    return horizon + (top - horizon) * _smoothstep((up[..., None] + np.float32(0.05)) / np.float32(0.7))
+    blend = _smoothstep((rays[..., 2] / _norm(rays) + 0.05) / 0.7)  # [B, P]
+    horizon, step = app["sky_horizon"], app["sky_top"] - app["sky_horizon"]
+    colour = np.empty(blend.shape + (3,))
+    for c in range(3):  # one channel at a time: long inner loops
+        np.multiply(blend, step[:, c, None], out=colour[..., c])
+        colour[..., c] += horizon[:, c, None]
+    return colour
 
 
 def _floor_depth(cameras: Cameras, rays: np.ndarray, floor_z: np.ndarray) -> np.ndarray:
     """Camera depths [B, P] where the pixel rays meet the floor plane z = floor_z; inf where they do not (rays
     going up, or the camera under the floor)."""
-    height = (cameras.centre[:, 2] - floor_z).astype(np.float32)[:, None]
+    height = (cameras.centre[:, 2] - floor_z)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         z = -height / rays[..., 2]
-    return np.where((height > 0) & (rays[..., 2] < 0), z, np.float32(np.inf))
+    return np.where((height > 0) & (rays[..., 2] < 0), z, np.inf)
+
+
+# Taylor coefficients of sin(r) / r in powers of r^2, to r^12: the error is below 7e-10 for |r| <= pi / 2.
+_SIN_TAYLOR = tuple((-1) ** k / math.factorial(2 * k + 1) for k in range(7))
+
+
+def _sin(x: np.ndarray, piece: int = 8192) -> np.ndarray:
+    """sin(x) of a float64 array from correctly rounded operations only (multiply, add, rint, floor), so the same
+    bits on every CPU and C library, unlike np.sin. x = n pi + r with |r| <= pi / 2 and sin x = (-1)^n sin r, with
+    sin r from its Taylor series (error below 1e-9, far under a colour step of 1/255). Evaluated in pieces that stay
+    in cache, it is also about three times faster than np.sin on float64 (numpy 2.4, x86)."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    out = np.empty_like(x)
+    flat_x, flat_out = x.reshape(-1), out.reshape(-1)
+    for start in range(0, len(flat_x), piece):
+        xs = flat_x[start:start + piece]
+        n = np.rint(xs * (1.0 / np.pi))
+        r = n * -np.pi
+        r += xs
+        r2 = r * r
+        p = flat_out[start:start + piece]
+        np.multiply(r2, _SIN_TAYLOR[-1], out=p)
+        for c in _SIN_TAYLOR[-2:0:-1]:
+            p += c
+            p *= r2
+        p += _SIN_TAYLOR[0]
+        p *= r
+        # (-1)^n = 1 - 4 (n / 2 - floor(n / 2)), exact for the integers n
+        n *= 0.5
+        r2 = np.floor(n, out=r2)
+        n -= r2
+        n *= -4.0
+        n += 1.0
+        p *= n
+    return out
 
 
 def _floor_colours(cameras: Cameras, rays: np.ndarray, depth: np.ndarray, i: int, app: dict) -> np.ndarray:
-    """Colours [M, 3] of floor points of image i seen along rays [M, 3] at camera depths [M]."""
-    ray_len = _norm(rays)
-    xy = cameras.centre[i, :2].astype(np.float32) + depth[:, None] * rays[:, :2]
+    """Colours [M, 3] of floor points of image i seen along rays [M, 3] at camera depths [M]. Written per
+    coordinate and channel: numpy's loops over a last axis of length 2 or 3 are several times slower."""
+    rx, ry, rz = rays[:, 0], rays[:, 1], rays[:, 2]
+    x, y = depth * rx + cameras.centre[i, 0], depth * ry + cameras.centre[i, 1]
+    ray_len2 = rx * rx + ry * ry + rz * rz
     # Metres per (low-res) pixel on the floor: patterns finer than that fade out (a cheap anti-aliasing).
-    footprint = np.maximum(depth * ray_len * ray_len / (np.float32(cameras.K[i, 0, 0])
-                                                        * np.maximum(-rays[:, 2], 0.05 * ray_len)), 1e-4)
+    footprint = np.maximum(depth * ray_len2 / (cameras.K[i, 0, 0] * np.maximum(-rz, 0.05 * np.sqrt(ray_len2))),
+                           1e-4)
     if app["checker"][i]:
         (ca, sa), (dx, dy), cell = app["floor_axes"][i], app["floor_shift"][i], app["cell"][i]
-        k = np.float32(np.pi) / cell
-        wave = np.sin((xy[:, 0] * ca + xy[:, 1] * sa + dx) * k) * np.sin((xy[:, 1] * ca - xy[:, 0] * sa + dy) * k)
+        k = np.pi / cell
+        wave = _sin((x * ca + y * sa + dx) * k) * _sin((y * ca - x * sa + dy) * k)
         # A linear ramp about one pixel wide across each cell edge (sin ~ k * distance to the edge there).
         pattern = np.clip(0.5 + wave / (k * footprint), 0.0, 1.0)
-    else:
+    else:  # four plane waves [4, M], each faded out where it is finer than a pixel
         vec, amp = app["wave_vec"][i], app["wave_amp"][i]
-        amp = amp * np.exp(-np.square(np.linalg.norm(vec, axis=1) * footprint[:, None]))
-        pattern = 0.5 + 0.5 * (amp * np.sin(xy @ vec.T + app["wave_phase"][i])).sum(1) / app["wave_amp"][i].sum()
+        phase = vec[:, 0, None] * x + vec[:, 1, None] * y + app["wave_phase"][i][:, None]
+        amp = amp[:, None] * np.exp(-np.square(np.sqrt(vec[:, 0] ** 2 + vec[:, 1] ** 2)[:, None] * footprint))
+        pattern = 0.5 + 0.5 * (amp * _sin(phase)).sum(0) / app["wave_amp"][i].sum()
     colour_a, colour_b = app["floor_a"][i], app["floor_b"][i]
     light = (app["ambient"][i] + app["diffuse"][i] * max(app["light_dir"][i, 2], 0)) * app["light_tint"][i]
-    lit = (colour_a + (colour_b - colour_a) * pattern[:, None]) * light
-    # Fade into the horizon colour away from the body, so the floor meets the backdrop without a hard line.
-    fog = 1.0 - np.exp(-np.maximum(_norm(xy) - 1.0, 0.0) / app["fog"][i])
-    return lit + (app["sky_horizon"][i] - lit) * fog[:, None]
+    # Lit colour a + (b - a) pattern, faded into the horizon colour away from the body (so the floor meets the
+    # backdrop without a hard line): horizon + keep (lit - horizon) with keep = exp(-(distance - 1 m) / fog).
+    keep = np.exp(-np.maximum(np.sqrt(x * x + y * y) - 1.0, 0.0) / app["fog"][i])
+    keep_pattern = keep * pattern
+    horizon = app["sky_horizon"][i]
+    base, contrast = colour_a * light - horizon, (colour_b - colour_a) * light
+    out = np.empty((len(depth), 3))
+    for c in range(3):
+        channel = np.multiply(keep, base[c], out=out[:, c])
+        channel += keep_pattern * contrast[c]
+        channel += horizon[c]
+    return out
 
 
 def _shade_bodies(bodies: PosedBodies, cameras: Cameras, hits: RayHits, rays: np.ndarray, app: dict, index):
@@ -541,7 +615,7 @@ def _shade_bodies(bodies: PosedBodies, cameras: Cameras, hits: RayHits, rays: np
     b, row, col = index
     n = surface_normals(bodies, cameras, hits, index)
     size = hits.depth.shape[-1]
-    view = -rays[b, row * size + col].astype(np.float64)
+    view = -rays[b, row * size + col]
     view /= _norm(view)[:, None]
     vol = hits.volume[b, row, col].astype(np.int64)
     material = app["part_material"][b, layout.part[vol]]
@@ -615,10 +689,14 @@ def _render_chunk(bodies: PosedBodies, cameras: Cameras, floor_z: np.ndarray, ap
     if noise:
         for i in range(len(image)):  # one small generator per image keeps images independent of chunking
             gen = np.random.default_rng(int(app["noise_seed"][i]))
-            # uniform noise of standard deviation sigma: cheaper to draw than Gaussian and looks the same
-            half_width = np.float32(np.sqrt(3.0)) * app["noise_sigma"][i]
+            # uniform noise of standard deviation sigma: cheaper to draw than Gaussian and looks the same (float32
+            # draws are exact in float64 and need half the random bits)
+            half_width = np.sqrt(3.0) * app["noise_sigma"][i]
             image[i] += gen.random(image[i].shape, dtype=np.float32) * (2 * half_width) - half_width
-    images = np.clip(image * np.float32(255.0) + np.float32(0.5), 0, 255).astype(np.uint8)
+    # The one quantisation of the colours: float64 -> uint8, rounding half up.
+    image *= 255.0
+    image += 0.5
+    images = np.clip(image, 0, 255, out=image).astype(np.uint8)
     return images, masks, hits
 
 

@@ -82,6 +82,39 @@ def farthest_point_sampling(joints, k: int, start: int = 0, *, chunk_rows: int =
     return chosen
 
 
+def exact_mpje(a, b) -> np.ndarray:
+    """MPJE (float64) of joint positions a, b [..., J, 3] (broadcast), the same on every CPU.
+
+    Element-wise operations only, summed over the joints in index order: IEEE arithmetic rounds each of them the
+    same way everywhere, whereas library reductions and matrix products may pick CPU-specific summation orders
+    (datasets_build/world/canonical.py).
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    total = 0.0
+    for j in range(a.shape[-2]):
+        d = [a[..., j, c] - b[..., j, c] for c in range(3)]
+        total = total + np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+    return total / a.shape[-2]
+
+
+def nearest_by_mpje(joints, queries, k: int, chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """(indices [Q, k'], MPJE [Q, k'] in metres) of the k' = min(k, N - 1) poses nearest to each query (row indices
+    into joints [N, J, 3]), the query itself excluded; nearest first, ties to the lower index (a stable sort), so
+    the result is the same on every CPU."""
+    x = np.asarray(joints, dtype=np.float64)
+    queries = np.asarray(queries, dtype=np.int64)
+    k = min(int(k), len(x) - 1)
+    out_i, out_d = [np.zeros((0, k), np.int64)], [np.zeros((0, k))]
+    for s in range(0, len(queries), chunk):
+        q = queries[s:s + chunk]
+        dist = exact_mpje(x[q][:, None], x[None])
+        dist[np.arange(len(q)), q] = np.inf
+        order = np.argsort(dist, axis=1, kind="stable")[:, :k]
+        out_i.append(order)
+        out_d.append(np.take_along_axis(dist, order, axis=1))
+    return np.concatenate(out_i), np.concatenate(out_d)
+
+
 def pairwise_mpje(joints) -> np.ndarray:
     """[N, N] MPJE matrix (float64) of joint positions [N, J, 3], by explicit broadcasting (small N only)."""
     x = np.asarray(joints, dtype=np.float64)

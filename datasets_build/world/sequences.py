@@ -25,6 +25,7 @@ import torch
 
 from benchmark.errors import InputError
 from datasets_build.world.archetypes import archetype_arrays
+from datasets_build.world.canonical import snap_poses
 from datasets_build.world.generator import SIDE_CORRELATION, GeneratedPoses, _check_options, _draw_rows, _generate, \
     _pool, _rng, root_compatible
 from datasets_build.world.limits import clamp_to_limits, euler_to_axis_angle
@@ -134,7 +135,7 @@ def make_sequences(n_sequences: int, seed, archetypes: Sequence[str | int] | Non
     else:
         frames = interpolate_poses(start.poses.astype(np.float64), end.poses.astype(np.float64), s)
         frames = clamp_to_limits(frames.reshape(-1, 22, 3)).reshape(frames.shape)
-    poses = np.ascontiguousarray(np.swapaxes(frames, 0, 1), dtype=np.float32)
+    poses = np.ascontiguousarray(snap_poses(np.swapaxes(frames, 0, 1)))  # same on every CPU (canonical.py)
     poses[:, 0], poses[:, -1] = start.poses, end.poses  # the end frames are the generated poses, bit for bit
     return MotionSequences(poses, frame_index, float(fps), start, end, interpolation)
 

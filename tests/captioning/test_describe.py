@@ -142,6 +142,17 @@ def test_head_rotation_is_described_only_with_rotations():
     assert any(p in with_rot for p in turn_left) and not any(p in without for p in turn_left)
 
 
+def test_descriptions_from_axis_angle_leave_head_rotations_out_unless_asked():
+    """Upstream's released texts come from joint positions only: no head-rotation codes by default."""
+    from datasets_build.captioning import describe_poses_from_axis_angle
+
+    pose = with_rotations(head=(0, np.radians(40), 0))
+    turn_left = [t.split("{v} ")[1] for t in HEAD["turn left"]]
+    default = describe_poses_from_axis_angle(pose, version="F", seed=0, noise=False)[0]
+    asked = describe_poses_from_axis_angle(pose, version="F", seed=0, noise=False, use_rotations=True)[0]
+    assert not any(p in default for p in turn_left) and any(p in asked for p in turn_left)
+
+
 def test_action_sentences():
     j = joints(upright(3))
     actions = [["walk"], [DANCE_SOURCE], None]

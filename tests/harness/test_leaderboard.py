@@ -95,3 +95,11 @@ def test_shipped_specs_load_with_the_papers_numbers():
     assert unipose.values["Text-to-Pose (PoseScript)"]["mpjpe"] == pytest.approx(308.6)
     md = to_markdown(build_table(t3, []))
     assert "UniPose (reported) | 73.7" in md and "no measured results" in md
+
+
+def test_a_value_that_rounds_to_zero_prints_without_a_sign():
+    from benchmark.leaderboard.render import to_markdown
+
+    table = build_table(SPEC, [result("pose_to_text/embedded", "m", {"r_precision@1": -2e-13, "bleu": -1.3})])
+    assert "| m | 0.0 | -1.3 |" in to_markdown(table)  # a real negative keeps its sign
+    assert "0.0 [-1.0, 1.0]" in to_html(table)

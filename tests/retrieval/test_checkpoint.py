@@ -82,7 +82,7 @@ def test_round_trip_gives_identical_embeddings(trained, kind):
         a, b = result.evaluator.encode_pairs(poses, poses[::-1]), loaded.encode_pairs(poses, poses[::-1])
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(result.evaluator.encode_texts(TEXTS), loaded.encode_texts(TEXTS))
-    assert a.dtype == np.float32 and a.shape == (10, 128)
+    assert a.dtype == np.float64 and a.shape == (10, 128)
     np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
 
 

@@ -128,3 +128,26 @@ def test_padded_bigru_equals_upstreams_packed_bigru(backbone):
     for got, want in zip(grads, [p.grad for p in enc.input_mlp.parameters()] + [enc.initial_hidden.grad]):
         # same maths, different float32 summation order: agree to ~1e-3 of the gradient's scale
         torch.testing.assert_close(got, want, rtol=1e-3, atol=1e-3 * float(want.abs().max()))
+
+
+def test_embedded_pair_architecture_reads_joint_positions_and_their_changes(backbone):
+    from benchmark.body.skeleton import SkeletonBody
+
+    arch = ArchitectureConfig(kind="pair-text", pose_features="axis_angle+joints", pair_fusion="features")
+    model = build_model(arch, backbone.word_embeddings).eval()
+    assert not hasattr(model, "pose_encoder") and not hasattr(model, "fusion")
+    assert _linear_shapes(model.pair_encoder) == [(3 * 132, 1024), (1024, 1024), (1024, 512)]
+    poses = torch.randn(4, 22, 3, generator=torch.Generator().manual_seed(1)) * 0.5
+    features = model.pair_encoder.features(poses)
+    joints = SkeletonBody().joints(poses.numpy())  # an independent forward kinematics
+    torch.testing.assert_close(features[:, :66], poses.reshape(4, 66))
+    torch.testing.assert_close(features[:, 66:], torch.from_numpy(joints - joints[:, :1]).reshape(4, 66),
+                               atol=1e-5, rtol=0)
+    with torch.no_grad():
+        a_to_b, b_to_a = model.encode_inputs(poses, poses.flip(0)), model.encode_inputs(poses.flip(0), poses)
+    assert (a_to_b * b_to_a).sum(1).max() < 0.999  # A -> B is not B -> A
+
+
+def test_joint_features_need_the_22_joint_skeleton():
+    with pytest.raises(ValueError, match="n_joints=22"):
+        ArchitectureConfig(kind="pose-text", pose_features="axis_angle+joints", n_joints=52)

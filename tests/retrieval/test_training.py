@@ -95,10 +95,14 @@ def test_recipes_follow_upstream():
     assert short.finetune.lr_step == 2  # StepLR(40) over 200 epochs -> 2 over 10
 
 
+# The two trainings below were run for seeds 0-3 with 1 and 2 threads: validation mRecall 30.2-46.1 (pose-text, 16
+# epochs) and 42.7-51.8 (pair-text) against the 20.8 asserted (2.5 x chance; chance itself scatters by about 2.5),
+# so the assertion does not hang on a CPU's rounding. (With 8 epochs pose-text ranged 19.5-39.6, and PoseFix's
+# embedding fusion 19.5-23.4: too close to the line.)
 def test_short_training_lifts_validation_mrecall_well_above_chance():
     # Texts about the hands and knees only (shorter, so a few epochs suffice); 64 validation items.
     splits = make_splits("pose-text", 768, 64, seed=0, attributes=("hand", "knee"))
-    result = train_retrieval("pose-text", splits, config=small_config("pose-text", pre_epochs=8, finetune=False),
+    result = train_retrieval("pose-text", splits, config=small_config("pose-text", pre_epochs=16, finetune=False),
                              seed=0, progress=False)
     chance = chance_mrecall(64)  # 8.33 %
     history = [e["val"]["mRecall"] for e in result.stages[0].history]
@@ -108,7 +112,17 @@ def test_short_training_lifts_validation_mrecall_well_above_chance():
 
 
 def test_pair_text_training_lifts_validation_mrecall_well_above_chance():
+    # the embedded world's pair architecture: an MLP on the pose features of A, B and B - A
     splits = make_splits("pair-text", 768, 64, seed=0)
-    result = train_retrieval("pair-text", splits, config=small_config("pair-text", pre_epochs=8, finetune=False),
-                             seed=0, progress=False)
+    config = small_config("pair-text", pre_epochs=8, finetune=False, pose_features="axis_angle+joints",
+                          pair_fusion="features", pair_hidden=128)
+    result = train_retrieval("pair-text", splits, config=config, seed=0, progress=False)
     assert result.val_mrecall > 2.5 * chance_mrecall(64)
+
+
+def test_one_cycle_schedule_warms_up_then_anneals_to_zero(tiny_splits):
+    config = small_config("pose-text", pre_epochs=3, finetune=False, lr=1e-3)
+    config = config.model_copy(update={"pretrain": config.pretrain.model_copy(update={"schedule": "one_cycle"})})
+    history = train_retrieval("pose-text", tiny_splits, config=config, seed=0, progress=False).stages[0].history
+    lrs = [e["lr"] for e in history]  # the learning rate of each epoch's last batch
+    assert lrs[0] > lrs[1] > lrs[2] and lrs[2] < 1e-3 * 1e-3  # past the 5 % warm-up: cosine down to ~0

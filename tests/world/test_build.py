@@ -11,14 +11,13 @@ from datasets_build.features import TASKS, features
 from datasets_build.world.build import WorldConfig, build_world
 
 TINY = WorldConfig(n_candidates=600, n_poses=200, n_sequences=60, n_in_sequence_pairs=80, n_out_sequence_pairs=80,
-                   n_image_candidates=200, n_images=80, image_size=48, n_image_pairs=40, evaluator_recipe="smoke",
-                   evaluator_epochs=2)
+                   n_image_candidates=200, n_images=80, image_size=48, n_image_pairs=40)
 STATS_DIR = Path(__file__).resolve().parents[2] / "datasets_build" / "world" / "stats"
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    return build_world(TINY, evaluator_root=tmp_path_factory.mktemp("evals"), progress=False, log=lambda *_: None)
+    return build_world(TINY, progress=False, log=lambda *_: None)
 
 
 def test_all_seven_tasks_with_their_schema(tiny):
@@ -59,19 +58,28 @@ def test_image_rows_agree_with_their_camera(tiny):
     np.testing.assert_allclose(uv[..., :2] / uv[..., 2:], fixed_shape_array(ds, "keypoints_2d"), atol=0.05)
 
 
-def test_same_seed_same_data(tiny, tmp_path):
-    from datasets_build.hub.export import export_to_dir, split_fingerprints
-    from datasets_build.world.ensure import _card_metadata
+def test_same_seed_same_data(tiny):
+    from benchmark.fingerprint import dataset_fingerprint
 
-    again = build_world(TINY, evaluator_root=tmp_path / "evals", progress=False, log=lambda *_: None)
-    out1, out2 = tmp_path / "one", tmp_path / "two"
-    for out, built in ((out1, tiny), (out2, again)):
-        export_to_dir(built.datasets, out, _card_metadata(TINY, built.info, "test"))
-    assert split_fingerprints(out1, TASKS) == split_fingerprints(out2, TASKS)
+    again = build_world(TINY, progress=False, log=lambda *_: None)
+    assert again.info["fingerprints"] == tiny.info["fingerprints"]
+    assert tiny.info["fingerprints"]["pose_diff"]["test"] == dataset_fingerprint(tiny.datasets["pose_diff"]["test"])
     other = TINY.model_copy(update={"seed": 1})
-    different = build_world(other, evaluator_root=tmp_path / "evals2", progress=False, log=lambda *_: None)
+    different = build_world(other, progress=False, log=lambda *_: None)
     assert fixed_shape_array(different.datasets["pose_to_text"]["train"], "pose").tobytes() != \
         fixed_shape_array(tiny.datasets["pose_to_text"]["train"], "pose").tobytes()
+
+
+def test_stored_numbers_are_snapped_to_their_grids(tiny):
+    """Every stored pose is a multiple of 2^-16 rad and every derived coordinate of 2^-20: the snapping that makes
+    the bytes the same on every CPU (datasets_build/world/canonical.py)."""
+    for task, column, bits in (("pose_to_text", "pose", 16), ("pose_diff", "pose_a", 16), ("pose_diff", "pose_b", 16),
+                               ("pose_estimation", "pose", 16), ("pose_estimation", "joints_3d", 20),
+                               ("pose_estimation", "keypoints_2d", 20)):
+        values = fixed_shape_array(tiny.datasets[task]["train"], column).astype(np.float64) * 2.0 ** bits
+        assert np.array_equal(values, np.rint(values)), (task, column)
+    camera = tiny.datasets["pose_estimation"]["train"][0]["camera"]
+    assert all(float(v) * 2 ** 20 == round(float(v) * 2 ** 20) for v in np.ravel(camera["R"]))
 
 
 def test_exported_layout_loads_back_equal(tiny, tmp_path):
@@ -93,15 +101,42 @@ def test_exported_layout_loads_back_equal(tiny, tmp_path):
     assert "-H and -R variants" in card and "CC0" in card
 
 
-@pytest.mark.slow
-def test_default_build_matches_the_committed_statistics(tmp_path):
-    """The committed statistics of the default build (datasets_build/world/stats) catch silent data changes."""
+def test_the_default_world_is_the_committed_one(default_world):
+    """The default world rebuilt here has the committed content fingerprints, split by split, and the committed
+    statistics: the world is the same bytes on every machine (and a change of its code shows up here)."""
     from datasets_build.hub.stats import compare_stats, describe, load_stats
+    from datasets_build.world.ensure import committed_fingerprints, fingerprint_differences
 
-    built = build_world(WorldConfig(), evaluator_root=tmp_path / "evals", progress=False, log=lambda *_: None)
-    fresh = describe(built.datasets, seed=0)
-    problems = compare_stats(load_stats(STATS_DIR), fresh, rel_tol=0.02)
+    assert committed_fingerprints(WorldConfig()) is not None
+    differences = fingerprint_differences(WorldConfig(), default_world.info["fingerprints"])
+    assert not differences, "\n".join(differences)
+    problems = compare_stats(load_stats(STATS_DIR), describe(default_world.datasets, seed=0), rel_tol=0.02)
     assert not problems, "\n".join(problems)
+
+
+# Environment variables that make this CPU compute like others: torch's portable (non-SIMD) kernels, numpy without
+# AVX2 / AVX-512 loops, numpy's BLAS with the Nehalem kernel (SSE only), torch's BLAS limited to SSE4.2. Each of them
+# alone changed float32 results of the previous world build.
+OTHER_CPU = {"ATEN_CPU_CAPABILITY": "default", "NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL",
+             "OPENBLAS_CORETYPE": "Nehalem", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2"}
+
+
+def test_the_small_world_is_the_same_on_another_cpu():
+    """The small preset built with the numeric kernels of another CPU (see OTHER_CPU) has the committed
+    fingerprints."""
+    import os
+    import subprocess
+    import sys
+
+    from datasets_build.world.build import SMALL
+    from datasets_build.world.ensure import committed_fingerprints
+
+    script = ("import json; from datasets_build.world.build import SMALL, build_world; "
+              "print(json.dumps(build_world(SMALL, progress=False, log=lambda *_: None).info['fingerprints']))")
+    env = {**os.environ, **OTHER_CPU}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == committed_fingerprints(SMALL)["splits"]
 
 
 def test_committed_statistics_describe_all_tasks():

@@ -217,8 +217,10 @@ def test_100k_poses_are_finite_inside_the_limits_and_reproducible(big):
     assert np.isfinite(big.poses).all()
     check = check_limits(big.poses)
     assert check.all_within, check.describe(*check.offending[0])
-    # the Euler parameters reported are those of the poses
-    np.testing.assert_allclose(check.euler_deg, big.euler_deg, atol=2e-3)
+    # the Euler parameters reported are those of the poses, up to the 2^-16 rad grid the poses are snapped to
+    # (canonical.py), which near gimbal lock (middle angle close to +-90 degrees) moves the outer angles by up to
+    # ~0.003 degrees
+    np.testing.assert_allclose(check.euler_deg, big.euler_deg, atol=5e-3)
     again = generate_poses(100_000, seed=0)
     assert np.array_equal(again.poses, big.poses) and np.array_equal(again.archetype_ids, big.archetype_ids)
 

@@ -1,3 +1,10 @@
+import hashlib
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -7,8 +14,9 @@ from benchmark.body.joints import SMPL_BODY_22
 from benchmark.body.skeleton import SkeletonBody
 from benchmark.errors import InputError
 from datasets_build.world.camera import orbit_cameras
-from datasets_build.world.render import (RenderBatch, body_layout, camera_pose_in_camera_frame, pose_bodies, raycast,
-                                         render_poses, surface_normals)
+from datasets_build.world.render import (RenderBatch, _sin, body_layout, camera_pose_in_camera_frame, pose_bodies,
+                                         raycast, render_poses, surface_normals)
+from datasets_build.world.render_perf import benchmark_poses
 
 J = SMPL_BODY_22.index
 UPRIGHT = Rotation.from_rotvec([np.pi / 2, 0.0, 0.0])  # faces -y, z up (heading-normalised, AMASS frame)
@@ -320,3 +328,43 @@ def test_noise_is_mild_and_independent_per_image():
     assert np.abs(residual).max() <= np.ceil(np.sqrt(3) * 0.025 * 255) + 1
     # each image draws its own noise: the two residuals are uncorrelated
     assert abs(np.corrcoef(residual[0].ravel(), residual[1].ravel())[0, 1]) < 0.2
+
+
+def test_sine_matches_numpy():
+    x = np.concatenate([np.linspace(-20.0, 20.0, 20000), np.random.default_rng(0).uniform(-2e3, 2e3, 20000)])
+    np.testing.assert_allclose(_sin(x), np.sin(x), rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(_sin(np.array([0.0, -0.0])), [0.0, 0.0])
+    assert _sin(x.reshape(4, -1)).shape == (4, 10000) and _sin(np.zeros(0)).shape == (0,)
+
+
+# Environment variables that make this machine's libraries take other CPUs' code paths: torch's kernels without SIMD,
+# numpy without its AVX2 / AVX-512 loops, OpenBLAS's and MKL's kernels for older cores (the last three are x86 names;
+# elsewhere they are left out).
+_OTHER_CPU_ENV = {"ATEN_CPU_CAPABILITY": "default", "NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL",
+                  "OPENBLAS_CORETYPE": "Nehalem", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2"}
+_OUTPUTS = ("images", "keypoints_2d", "K", "R", "t", "visible", "yaw", "masks")
+_DIGEST_SCRIPT = """
+import hashlib, sys
+import numpy as np
+from datasets_build.world.render import render_poses
+out = render_poses(np.load(sys.argv[1]), 5, 128, progress=False)
+for name in sys.argv[2:]:
+    print(name, hashlib.sha256(np.ascontiguousarray(getattr(out, name)).tobytes()).hexdigest())
+"""
+
+
+def test_same_bytes_with_other_cpus_kernels(tmp_path):
+    # 32 images at 128 px: the former float32 renderer flipped a few pixels here under these variables.
+    poses = benchmark_poses(32, 0)
+    np.save(tmp_path / "poses.npy", poses)
+    names = _OTHER_CPU_ENV if platform.machine().lower() in ("x86_64", "amd64") else ["ATEN_CPU_CAPABILITY"]
+    env = {**os.environ, **{k: _OTHER_CPU_ENV[k] for k in names}}
+    root = Path(__file__).resolve().parents[2]
+    env["PYTHONPATH"] = os.pathsep.join([str(root)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
+    run = subprocess.run([sys.executable, "-c", _DIGEST_SCRIPT, str(tmp_path / "poses.npy"), *_OUTPUTS], env=env,
+                         cwd=root, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    theirs = dict(line.split() for line in run.stdout.splitlines() if line.split()[:1] and line.split()[0] in _OUTPUTS)
+    out = render_poses(poses, 5, 128, progress=False)
+    ours = {name: hashlib.sha256(np.ascontiguousarray(getattr(out, name)).tobytes()).hexdigest() for name in _OUTPUTS}
+    assert theirs == ours, [name for name in _OUTPUTS if theirs.get(name) != ours[name]]
