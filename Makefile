@@ -1,5 +1,5 @@
 # Two set-up commands (see README.md):
-#   make run    build the embedded world, train the evaluators, evaluate every adapter, write the leaderboards
+#   make run    build the embedded world, load its frozen evaluators, evaluate every adapter, write the leaderboards
 #   make test   run the test suite
 # Both create .venv on first use: torch 2.13.0 first (the local CPU build), then the project with constraints.txt,
 # and fetch WordNet (for METEOR) from Debian's packages into the suite's data folder.

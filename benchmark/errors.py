@@ -16,7 +16,7 @@ class InputError(BenchmarkError, ValueError):
 
     def __init__(self, message: str, *, file: str | None = None, row: object = None, field: str | None = None,
                  hint: str | None = None):
-        self.file, self.row, self.field, self.hint = file, row, field, hint
+        self.message, self.file, self.row, self.field, self.hint = message, file, row, field, hint
         where = []
         if file is not None:
             where.append(f"file {file}")

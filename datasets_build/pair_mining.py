@@ -1,6 +1,7 @@
-"""Pair mining shared by the embedded world and ImageDiff: pose B's most similar poses by the pose-text
-evaluator's features, filtered by the number of differing posecodes (PoseFix / UniPose appendix A.2), and the
-seeds of the named steps of a build.
+"""Pair mining shared by the embedded world and ImageDiff: the posecode counter that filters candidate pairs by the
+number of differing posecodes (PoseFix / UniPose appendix A.2), the draw of pose A among the valid candidates, the
+retrieval-feature ranking ImageDiff uses on real data (the embedded world ranks by exact MPJE instead,
+`world.sampling.nearest_by_mpje`), and the seeds of the named steps of a build.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
-import torch
 
 from benchmark.errors import InputError
 
@@ -43,15 +43,15 @@ class PosecodeCounter:
 
 
 def pose_features(evaluator, poses: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    """Unit-norm float32 [N, D] features of heading-normalised poses [N, 22, 3] (flat hands added when the evaluator
+    """Unit-norm float64 [N, D] features of heading-normalised poses [N, 22, 3] (flat hands added when the evaluator
     takes more joints)."""
     arch = getattr(evaluator, "arch", None)
     n_joints = int(getattr(arch, "n_joints", 22) or 22)
     poses = np.asarray(poses, np.float32)
     if n_joints > poses.shape[1]:
         poses = np.concatenate([poses, np.zeros((len(poses), n_joints - poses.shape[1], 3), np.float32)], axis=1)
-    feats = np.concatenate([np.asarray(evaluator.encode_poses(poses[s:s + batch_size]), dtype=np.float32)
-                            for s in range(0, len(poses), batch_size)]) if len(poses) else np.zeros((0, 1), np.float32)
+    feats = np.concatenate([np.asarray(evaluator.encode_poses(poses[s:s + batch_size]), dtype=np.float64)
+                            for s in range(0, len(poses), batch_size)]) if len(poses) else np.zeros((0, 1))
     if feats.shape[0] != len(poses) or not np.isfinite(feats).all():
         raise InputError(f"the evaluator returned features of shape {list(feats.shape)} for {len(poses)} poses, or "
                          "non-finite values", field="evaluator")
@@ -62,20 +62,21 @@ def pose_features(evaluator, poses: np.ndarray, batch_size: int = 1024) -> np.nd
 def top_similar(features: np.ndarray, queries: np.ndarray, k: int, max_chunk_values: int = 1 << 25
                 ) -> tuple[np.ndarray, np.ndarray]:
     """(indices [Q, k'], similarities [Q, k']) of the k' = min(k, N - 1) rows of `features` [N, D] most similar
-    (dot product) to each query row (indices into features), the query itself excluded; most similar first.
-    Queries run in chunks of at most `max_chunk_values` similarities."""
-    f = torch.as_tensor(np.asarray(features, dtype=np.float32))
+    (dot product, float64) to each query row (indices into features), the query itself excluded; most similar first,
+    ties to the lower index (a stable sort), so every CPU picks the same candidates. Queries run in chunks of at
+    most `max_chunk_values` similarities."""
+    f = np.asarray(features, dtype=np.float64)
     n = len(f)
     k = min(int(k), n - 1)
     chunk = max(1, max_chunk_values // max(n, 1))
-    out_i, out_s = [np.zeros((0, k), np.int64)], [np.zeros((0, k), np.float32)]
+    out_i, out_s = [np.zeros((0, k), np.int64)], [np.zeros((0, k))]
     for s in range(0, len(queries), chunk):
-        q = torch.as_tensor(np.asarray(queries[s:s + chunk], dtype=np.int64))
+        q = np.asarray(queries[s:s + chunk], dtype=np.int64)
         sims = f[q] @ f.T
-        sims[torch.arange(len(q)), q] = -torch.inf
-        values, order = torch.topk(sims, k, dim=1, largest=True, sorted=True)
-        out_i.append(order.numpy())
-        out_s.append(values.numpy())
+        sims[np.arange(len(q)), q] = -np.inf
+        order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        out_i.append(order)
+        out_s.append(np.take_along_axis(sims, order, axis=1))
     return np.concatenate(out_i), np.concatenate(out_s)
 
 

@@ -151,7 +151,6 @@ def ground_truth_records(tasks) -> list[dict]:
     """Records of a predictions file that answers every row of `tasks` (loaded `Task`s) with its ground truth: the
     first reference text for text tasks, the target pose for pose tasks. It scores the evaluators' ceiling (a
     perfect pose score, R-precision of the human-level texts) and shows the file format by example."""
-    from benchmark.adapters import TASK_KIND
     from benchmark.tasks.common import pose_column
 
     records = []

@@ -68,3 +68,39 @@ def test_combined_fingerprint_depends_on_every_split_and_not_on_dict_order():
     b = {"pose_diff": {"train": "3"}, "pose_to_text": {"test": "2", "train": "1"}}
     assert combined_fingerprint(a) == combined_fingerprint(b)
     assert combined_fingerprint(a) != combined_fingerprint({**a, "pose_diff": {"train": "4"}})
+
+
+def test_damaged_shards_and_images_are_named(tmp_path, monkeypatch):
+    from benchmark.errors import InputError
+
+    monkeypatch.setenv("UNIPOSE_BENCH_HOME", str(tmp_path / "home"))
+    garbage = tmp_path / "train-00000-of-00001.parquet"
+    garbage.write_bytes(b"not parquet")
+    with pytest.raises(InputError, match="cannot be read as parquet") as err:
+        shards_fingerprint([garbage])
+    assert err.value.file == str(garbage)
+    ds = rows()
+    broken = ds.cast_column("image", datasets.Image(decode=False)).map(
+        lambda r, i: {"image": {"bytes": b"\x89PNG broken" if i == 1 else r["image"]["bytes"], "path": None}},
+        with_indices=True)
+    shard = tmp_path / "test-00000-of-00001.parquet"
+    broken.cast_column("image", datasets.Image()).to_parquet(shard)
+    with pytest.raises(InputError, match="cannot be decoded as an image") as err:
+        shards_fingerprint([shard])
+    assert (err.value.file, err.value.row, err.value.field) == (str(shard), 1, "image")
+
+
+def test_shard_fingerprints_are_remembered_by_path_size_and_time(tmp_path, monkeypatch):
+    import json
+
+    from benchmark import fingerprint
+
+    monkeypatch.setenv("UNIPOSE_BENCH_HOME", str(tmp_path / "home"))
+    shard = tmp_path / "train-00000-of-00001.parquet"
+    rows().to_parquet(shard)
+    value = shards_fingerprint([shard])
+    store = tmp_path / "home" / "cache" / "fingerprints.json"
+    assert list(json.loads(store.read_text()).values()) == [value]
+    fingerprint._shards_fingerprint.cache_clear()
+    monkeypatch.setattr(fingerprint, "table_fingerprint", lambda *a: pytest.fail("recomputed"))
+    assert shards_fingerprint([shard]) == value  # read back from the workspace

@@ -5,9 +5,10 @@
     unipose-bench build --record-fingerprints  # maintainers: commit the content of an intended world change
     unipose-bench build --source posescript --posescript-dir DIR --amass-dir DIR --out data/posescript
 
-The embedded world goes to the suite's workspace (printed at the end); `--out DIR` also copies it there in the Hub
-layout. Real-source builds need --out and write the Hub layout (parquet shards + dataset card + statistics), ready
-for `unipose-bench publish --from DIR`.
+The embedded world goes to the suite's workspace (printed at the end), with the retrieval evaluators that score it
+(the shipped ones for the default world; a quick pair is trained once for any other); `--out DIR` also copies it in
+the Hub layout. Real-source builds need --out and write the Hub layout (parquet shards + dataset card +
+statistics), ready for `unipose-bench publish --from DIR`.
 """
 
 from __future__ import annotations
@@ -51,10 +52,19 @@ def run(args) -> int:
         if args.record_fingerprints:
             from datasets_build.world.ensure import record_fingerprints
 
-            for path in record_fingerprints(world, config, with_stats=args.preset == "default"):
+            # the committed statistics are those of the default world (seed 0) only
+            for path in record_fingerprints(world, config, with_stats=config == PRESETS["default"]):
                 print(f"recorded: {path}")
         if args.out is not None:
             copy_layout(world.hub_dir, args.out, overwrite=args.overwrite)
+        if not args.record_fingerprints:  # (recording new fingerprints is followed by freeze-evaluators)
+            # the evaluators that score this world (the shipped ones, or a quick pair trained for another world), so
+            # that `unipose-bench evaluate` finds them
+            from datasets_build.world.evaluators import provide_evaluators
+
+            for provided in provide_evaluators(world).values():
+                print(f"{provided.kind} evaluator: {'shipped' if provided.shipped else 'trained here'}, "
+                      f"{provided.path}")
         rows = ", ".join(f"{task} {sum(s.values())}" for task, s in world.info["rows"].items())
         print(f"embedded world {world.build_id}{' (cached)' if world.cached else ''}, content fingerprint "
               f"{world.fingerprint}: {rows}")

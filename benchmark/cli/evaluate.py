@@ -86,10 +86,13 @@ def run(args) -> int:
     tasks = [get_task(name, ctx) for name in resolve_tasks(args.tasks)]
     defaults = {}
     if EMBEDDED_REPO in ctx.dataset_dirs:
-        defaults["train"] = defaults["dataset"] = str(ctx.dataset_dirs[EMBEDDED_REPO])
+        defaults["train"] = str(ctx.dataset_dirs[EMBEDDED_REPO])
         for key, kind in (("pose_text", "pose-text"), ("pair_text", "pair-text")):
             if f"{EMBEDDED_REPO}/{kind}" in ctx.evaluator_dirs:
                 defaults[key] = str(ctx.evaluator_dirs[f"{EMBEDDED_REPO}/{kind}"])
+    repos = {task.spec.dataset.repo for task in tasks}
+    if len(repos) == 1 and next(iter(repos)) in ctx.dataset_dirs:  # the folder the tasks' rows come from
+        defaults["dataset"] = str(ctx.dataset_dirs[next(iter(repos))])
     adapter = load_adapter(args.model, **defaults)
     check_support(adapter, tasks)
     with ResponseCache(args.cache or workspace.cache_path()) as cache:

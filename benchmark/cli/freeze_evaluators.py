@@ -35,7 +35,8 @@ def run(args) -> int:
     if not args.quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     config = PRESETS["default"]
-    world = ensure_world(config, command="unipose-bench freeze-evaluators")
+    world = ensure_world(config, command="unipose-bench freeze-evaluators", progress=not args.quiet,
+                         log=(lambda *_: None) if args.quiet else print)
     committed = committed_fingerprints(config)
     if committed is None or committed["fingerprint"] != world.fingerprint:
         raise InputError(f"the default world built here ({world.fingerprint}) is not the committed one "

@@ -88,7 +88,7 @@ def run(args) -> int:
     from datasets_build.world.build import PRESETS
     from datasets_build.world.ensure import ensure_world
     from datasets_build.world.evaluators import provide_evaluators
-    from models.predictions_file import write_ground_truth
+    from models.predictions_file import PredictionsFileAdapter, write_ground_truth
 
     start = time.perf_counter()
     config = PRESETS[args.preset].model_copy(update={"seed": args.seed})
@@ -109,11 +109,13 @@ def run(args) -> int:
     tasks = [get_task(name, ctx) for name in embedded_task_names()]
     defaults = {"train": str(world.hub_dir), "dataset": str(world.hub_dir),
                 "pose_text": str(provided["pose-text"].path), "pair_text": str(provided["pair-text"].path)}
-    specs = list(args.models)
+    adapters = [load_adapter(spec, **defaults) for spec in args.models]
     if not args.no_ground_truth:
-        truth = write_ground_truth(tasks, output / "predictions" / "ground_truth.jsonl")
-        specs.append(f"predictions_file:path={truth},name=ground_truth,revision={world.fingerprint}")
-    adapters = [load_adapter(spec, **defaults) for spec in specs]
+        # the ground truth, submitted as any third party would: a labelled reference (the evaluators' ceiling)
+        truth = PredictionsFileAdapter(write_ground_truth(tasks, output / "predictions" / "ground_truth.jsonl"),
+                                       name="ground_truth", revision=world.fingerprint)
+        truth.meta = truth.meta.model_copy(update={"reference": True})
+        adapters.append(truth)
     with ResponseCache(workspace.cache_path()) as cache:
         for adapter in adapters:
             supported = [t for t in tasks if adapter.meta.supports(t.spec.task_id)]

@@ -20,7 +20,7 @@ UNSUPPORTED = "n/a"  # cells whose reason starts with it: the adapter does not d
 def _number(fmt: str, value: float) -> str:
     text = fmt.format(value)
     # a value that rounds to zero prints as zero: FID of identical sets comes out as -2e-13, not "-0.000"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
 
 
 def _fmt(cell: Cell, fmt: str, with_ci: bool = False) -> str:

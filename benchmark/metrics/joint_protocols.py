@@ -178,7 +178,10 @@ class PoseErrorAccumulator:
 
 
 def _joints_in_batches(body_model, poses: np.ndarray, batch_size: int) -> np.ndarray:
-    return np.concatenate([np.asarray(body_model.joints(poses[i:i + batch_size]), dtype=np.float64)
+    import torch
+
+    # float64 kinematics: an error in millimetres then comes out the same on every CPU (BodyModel.joints)
+    return np.concatenate([np.asarray(body_model.joints(poses[i:i + batch_size], dtype=torch.float64))
                            for i in range(0, len(poses), batch_size)], axis=0)
 
 

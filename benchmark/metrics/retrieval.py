@@ -210,6 +210,33 @@ def r_precision(query_emb, gallery_emb, ks: Sequence[int] = (1, 2, 3), protocol:
                                                 "pool_size": pool_size})
 
 
+def r_precision_chance(n: int, k: int = 1, pool_size: int = 32, repetitions: int = 10) -> float:
+    """Expected "posescript" R-Precision@k in % of queries that carry no information (a random text): the chance
+    level, exactly.
+
+    It is not k / pool_size: a query counts when its mean rank over the repetitions is below k. For such a query the
+    number m of other rows that outscore its ground truth is uniform on 0..n-1; each pool draws its distractors from
+    the n - 1 others without replacement, so the distractors that outscore it are hypergeometric(n - 1, m, d), and
+    the query counts when their sum over the repetitions is below k * repetitions.
+
+    >>> round(r_precision_chance(300), 3), round(r_precision_chance(300, repetitions=1), 3)
+    (3.356, 3.125)
+    """
+    from scipy.stats import hypergeom
+
+    d = pool_size - 1
+    if n - 1 < d:
+        raise InputError(f"R-precision with pools of {pool_size} needs at least {pool_size} items, got {n}", field="n")
+    total = 0.0
+    for m in range(n):
+        pmf = hypergeom(n - 1, m, d).pmf(np.arange(d + 1))
+        summed = np.array([1.0])
+        for _ in range(repetitions):
+            summed = np.convolve(summed, pmf)
+        total += float(summed[: k * repetitions].sum())
+    return 100.0 * total / n
+
+
 def _grouped(q: np.ndarray, g: np.ndarray, ks: tuple[int, ...], pool_size: int, rng: np.random.Generator,
              seed: int) -> Scores:
     n = q.shape[0]

@@ -44,7 +44,10 @@ class BackboneInfo:
         return hashlib.sha256(lines.encode()).hexdigest()
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "path": self.path, "hash": self.hash, "file_hashes": dict(self.file_hashes),
+        # The packaged default is found where it is installed on the machine that loads the evaluator (its files
+        # must hash the same): recording this machine's site-packages path would only mislead.
+        path = f"<the installed {DEFAULT_BACKBONE_NAME} package>" if self.name == DEFAULT_BACKBONE_NAME else self.path
+        return {"name": self.name, "path": path, "hash": self.hash, "file_hashes": dict(self.file_hashes),
                 "vocab_size": self.vocab_size, "embedding_dim": self.embedding_dim}
 
 

@@ -65,7 +65,8 @@ class ArchitectureConfig(_Strict):
 # The embedded world's evaluators: pose-text as PoseScript; pair-text sees the joint positions of A and B and their
 # difference, which PoseFix's fusion of two 32-wide-bottleneck pose embeddings loses (on the embedded world, R-P@1
 # of the reference instructions after 10 epochs: 72 % with features, 10 % with embeddings).
-EMBEDDED_ARCHITECTURE = {"pose-text": {}, "pair-text": {"pose_features": "axis_angle+joints", "pair_fusion": "features"}}
+EMBEDDED_ARCHITECTURE = {"pose-text": {},
+                         "pair-text": {"pose_features": "axis_angle+joints", "pair_fusion": "features"}}
 
 
 class StageConfig(_Strict):

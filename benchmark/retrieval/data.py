@@ -157,5 +157,7 @@ def split_of(splits, names: tuple[str, ...], source: str):
 
 
 def dataset_fingerprints(splits) -> dict[str, str]:
-    """{split: datasets fingerprint}, recorded in an evaluator's config to say exactly what it was trained on."""
-    return {name: str(getattr(ds, "_fingerprint", "")) for name, ds in splits.items()}
+    """{split: content fingerprint}, recorded in an evaluator's config to say exactly what it was trained on."""
+    from benchmark.fingerprint import dataset_fingerprint
+
+    return {name: dataset_fingerprint(ds) for name, ds in splits.items()}

@@ -80,7 +80,9 @@ class RetrievalEvaluator:
     @torch.no_grad()
     def encode_texts(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
         """float64 [N, D] unit vectors of `texts`."""
-        texts = check_texts(texts)
+        return self._encode_texts(self._model64, check_texts(texts), batch_size)
+
+    def _encode_texts(self, model: RetrievalModel, texts: list[str], batch_size: int) -> np.ndarray:
         out = np.empty((len(texts), self.embedding_dim), dtype=np.float64)
         # texts of similar length share a batch: the GRU runs over the longest text of a batch, so this saves most
         # of the padded steps; the result does not depend on batching
@@ -88,7 +90,7 @@ class RetrievalEvaluator:
         for start in range(0, len(texts), batch_size):
             rows = order[start:start + batch_size]
             ids, lengths = tokenize(self.backbone, [texts[i] for i in rows], self.arch.text_max_tokens)
-            out[rows] = self._model64.encode_texts(ids, lengths).numpy()
+            out[rows] = model.encode_texts(ids, lengths).numpy()
         return out
 
     @torch.no_grad()

@@ -160,7 +160,8 @@ class PairFeatureEncoder(nn.Module):
         self.features = PoseFeatures(arch)
         d, h = 3 * self.features.dim, arch.pair_hidden
         self.mlp = nn.Sequential(nn.BatchNorm1d(d), nn.Linear(d, h), nn.LeakyReLU(), nn.BatchNorm1d(h),
-                                 nn.Dropout(arch.dropout), nn.Linear(h, h), nn.LeakyReLU(), nn.Linear(h, arch.latent_dim))
+                                 nn.Dropout(arch.dropout), nn.Linear(h, h), nn.LeakyReLU(),
+                                 nn.Linear(h, arch.latent_dim))
 
     def forward(self, poses_a: torch.Tensor, poses_b: torch.Tensor) -> torch.Tensor:
         fa, fb = self.features(poses_a), self.features(poses_b)

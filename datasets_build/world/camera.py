@@ -12,8 +12,8 @@ Conventions (those of `datasets_build.features`, i.e. OpenCV):
   horizontal plane through the point it looks at. Roll turns the camera about its optical axis; a positive roll
   turns the image content clockwise on screen.
 
-Everything here is vectorised over a batch of cameras and computed in float64; the renderer stores float32 casts of
-the results, which then come out the same on every CPU (see the module docstring of `render.py`).
+Everything here is vectorised over a batch of cameras and computed in float64; the world build snaps the results
+when it stores them, so they come out the same on every CPU (`canonical.py`, and the docstring of `render.py`).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark import __version__, workspace
+from benchmark.errors import InputError
 from benchmark.tasks.catalog import EMBEDDED_REPO
 from datasets_build.world.build import (DESCRIPTION_VERSIONS, INSTRUCTION_VERSIONS, SOURCE, WorldConfig, build_id,
                                         build_world)
@@ -42,9 +43,24 @@ class World:
         return self.info["fingerprints"]
 
 
+def _committed_entries() -> list[dict]:
+    if not FINGERPRINTS_FILE.is_file():
+        return []
+    try:
+        entries = json.loads(FINGERPRINTS_FILE.read_text())
+        if not isinstance(entries, list) or not all(isinstance(e, dict) and {"config", "fingerprint", "splits"} <=
+                                                    set(e) for e in entries):
+            raise ValueError("expected a list of {config, fingerprint, splits} objects")
+    except ValueError as exc:
+        raise InputError(f"is not a valid fingerprints file ({exc})", file=str(FINGERPRINTS_FILE),
+                         hint="restore it (git checkout), or re-record: unipose-bench build --record-fingerprints") \
+            from None
+    return entries
+
+
 def committed_fingerprints(config: WorldConfig) -> dict | None:
     """The committed fingerprints of `config` ({"fingerprint", "splits"}), or None if it has none."""
-    entries = json.loads(FINGERPRINTS_FILE.read_text()) if FINGERPRINTS_FILE.is_file() else []
+    entries = _committed_entries()
     wanted = config.model_dump(mode="json")
     return next((e for e in entries if e["config"] == wanted), None)
 
@@ -52,9 +68,8 @@ def committed_fingerprints(config: WorldConfig) -> dict | None:
 def record_fingerprints(world: World, config: WorldConfig, *, with_stats: bool = False) -> list[Path]:
     """Record `world`'s fingerprints as the committed ones of `config` (and, with `with_stats`, its statistics as the
     committed statistics); returns the files written."""
-    entries = json.loads(FINGERPRINTS_FILE.read_text()) if FINGERPRINTS_FILE.is_file() else []
     wanted = config.model_dump(mode="json")
-    entries = [e for e in entries if e["config"] != wanted]
+    entries = [e for e in _committed_entries() if e["config"] != wanted]
     entries.append({"config": wanted, "fingerprint": world.fingerprint, "splits": world.split_fingerprints})
     entries.sort(key=lambda e: json.dumps(e["config"], sort_keys=True))
     tmp = FINGERPRINTS_FILE.with_name(FINGERPRINTS_FILE.name + ".tmp")

@@ -70,19 +70,24 @@ def write_checksums(folder: Path) -> None:
     (folder / CHECKSUMS_FILE).write_text("".join(f"{_sha256(p)}  {p.name}\n" for p in files))
 
 
+REQUIRED_FILES = ("config.json", "model.safetensors", "version.txt")
+
+
 def verify_checksums(folder: Path) -> None:
-    """Raise InputError naming the file whose SHA-256 differs from SHA256SUMS (or is missing)."""
+    """Raise InputError naming the file whose SHA-256 differs from SHA256SUMS (or is missing, or not listed)."""
     sums = folder / CHECKSUMS_FILE
+    hint = "restore the folder (git checkout) or re-run `unipose-bench freeze-evaluators`"
     if not sums.is_file():
-        raise InputError("missing", file=str(sums), hint="re-copy the evaluator folder, or re-run "
-                                                          "`unipose-bench freeze-evaluators`")
-    for line in sums.read_text().splitlines():
-        digest, _, name = line.partition("  ")
+        raise InputError("missing", file=str(sums), hint=hint)
+    listed = dict(reversed(line.split("  ", 1)) for line in sums.read_text().splitlines() if "  " in line)
+    for name in REQUIRED_FILES:
+        if name not in listed:
+            raise InputError(f"does not list {name}", file=str(sums), hint=hint)
+    for name, digest in listed.items():
         path = folder / name
         if not path.is_file() or _sha256(path) != digest:
             raise InputError("does not match its SHA-256 in SHA256SUMS: the file is corrupt or was replaced",
-                             file=str(path), hint="restore it (git checkout) or re-run "
-                                                  "`unipose-bench freeze-evaluators`")
+                             file=str(path), hint=hint)
 
 
 def _training_splits(world, kind: str, caption_draws: int, seed: int):
@@ -92,7 +97,7 @@ def _training_splits(world, kind: str, caption_draws: int, seed: int):
 
     from benchmark.body.skeleton import SkeletonBody
     from benchmark.columns import fixed_shape_array
-    from datasets_build.world.build import ARCHETYPE_ACTIONS, _descriptions, _instructions
+    from datasets_build.world.build import ARCHETYPE_ACTIONS, describe_rows, instruct_rows
 
     body = SkeletonBody()
     pose_columns = ("pose",) if kind == "pose-text" else ("pose_a", "pose_b")
@@ -110,9 +115,9 @@ def _training_splits(world, kind: str, caption_draws: int, seed: int):
                 for draw in range(1, caption_draws + 1):
                     what = f"evaluator-{config}-{draw}"  # the step name keeps these draws apart from the world's
                     if kind == "pose-text":
-                        more = _descriptions(arrays[0], actions, body, seed, what)
+                        more = describe_rows(arrays[0], actions, body, seed, what)
                     else:
-                        more = _instructions(arrays[0], arrays[1], np.asarray(ds["in_sequence"], bool), body, seed,
+                        more = instruct_rows(arrays[0], arrays[1], np.asarray(ds["in_sequence"], bool), body, seed,
                                              what)
                     texts = [t + m for t, m in zip(texts, more)]
             for c, arr in zip(pose_columns, arrays):
@@ -139,8 +144,18 @@ def train_world_evaluator(world, kind: str, output_dir: Path, *, recipe: str, ca
                            progress=progress)
 
 
+def _fits(folder: Path, world, quick: dict) -> bool:
+    """Whether an evaluator trained here earlier was trained on `world` with the `quick` settings."""
+    from benchmark.retrieval.checkpoint import read_config
+
+    config = read_config(folder)
+    return (config.get("dataset", {}).get("world_fingerprint") == world.fingerprint
+            and config.get("training", {}).get("recipe") == quick["recipe"]
+            and config.get("dataset", {}).get("caption_draws") == quick["caption_draws"])
+
+
 def provide_evaluators(world, *, log: Callable[[str], None] = print, progress: bool = True,
-                       retrain: bool = False, quick: dict | None = None) -> dict[str, ProvidedEvaluator]:
+                       quick: dict | None = None) -> dict[str, ProvidedEvaluator]:
     """The evaluators that score `world`: the shipped ones when the world is the one they were trained on, else
     a quick pair trained for it once (cached in the workspace; `quick`: recipe and caption draws, default QUICK),
     with the reason logged. The choice is recorded in the workspace (`workspace.current_evaluator`), where
@@ -152,16 +167,18 @@ def provide_evaluators(world, *, log: Callable[[str], None] = print, progress: b
         if not (shipped / "config.json").is_file():
             reason = f"no shipped {kind} evaluator in {shipped}"
         else:
-            verify_checksums(shipped)
             pinned = pinned_fingerprint(shipped)
-            if pinned == world.fingerprint and not retrain:
+            if pinned == world.fingerprint:
+                verify_checksums(shipped)
                 workspace.set_current_evaluator(world.build_id, kind, shipped)
                 out[kind] = ProvidedEvaluator(kind, shipped, shipped=True)
                 continue
             reason = (f"the shipped {kind} evaluator was trained on the world with content fingerprint {pinned}; "
-                      f"this world is {world.fingerprint}" if pinned != world.fingerprint else "retraining asked")
+                      f"this world is {world.fingerprint}")
         cached = workspace.current_evaluator(world.build_id, kind)
-        if cached is not None and not retrain and SHIPPED_DIR.resolve() not in cached.resolve().parents:
+        if cached is not None and SHIPPED_DIR.resolve() not in cached.resolve().parents \
+                and _fits(cached, world, quick):
+            log(f"[evaluators] {reason}: using the {kind} evaluator trained for it earlier ({cached.name})")
             out[kind] = ProvidedEvaluator(kind, cached, shipped=False, reason=reason)
             continue
         log(f"[evaluators] {reason}: training a {kind} evaluator for this world ({quick['recipe']} recipe, a few "

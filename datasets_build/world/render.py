@@ -24,11 +24,12 @@ multiply-adds or not, and approximate sines differently, so the last bits differ
 relative) enough values sit that close to a rounding or hit / miss boundary that pixels flip in every large batch.
 So every value that leads to a stored number or a discrete decision (hit / miss tests, depth comparisons, the floor
 test, colours, keypoints, cameras) is computed in float64 and quantised only at the end: colours are rounded to
-uint8 once, and stored floats are float32 casts of float64 values. A float64 result may still differ by an ulp
-between CPUs, but it then lands within that ulp of a decision or rounding boundary with a probability of the order
-of 1e-13 to 1e-12 per decision, so the quantised outputs agree. The z-buffer keys carry the float64 depths, ties
-going to the lowest volume index (see `raycast`); the floor's sines are written out in exactly rounded operations
-(`_sin`); random draws come from numpy Generators, which are bit-exact on every platform.
+uint8 once, and keypoints and cameras are returned in float64 for the caller to round once when it stores them (the
+world build snaps them, `canonical.py`). A float64 result may still differ by an ulp between CPUs, but it then lands
+within that ulp of a decision or rounding boundary with a probability of the order of 1e-13 to 1e-12 per decision,
+so the quantised outputs agree. The z-buffer keys carry the float64 depths, ties going to the lowest volume index
+(see `raycast`); the floor's sines are written out in exactly rounded operations (`_sin`); random draws come from
+numpy Generators, which are bit-exact on every platform.
 """
 
 from __future__ import annotations
@@ -632,12 +633,13 @@ class RenderBatch:
     """Rendered images and their cameras (OpenCV convention, world = AMASS z-up frame of `SkeletonBody`)."""
 
     images: np.ndarray  # uint8 [B, S, S, 3] RGB
-    K: np.ndarray  # float32 [B, 3, 3] intrinsics, pixels
-    R: np.ndarray  # float32 [B, 3, 3] world -> camera
-    t: np.ndarray  # float32 [B, 3] world -> camera, metres
-    keypoints_2d: np.ndarray  # float32 [B, 22, 2] pixel coordinates of the SMPL body joints
+    # float64, as computed: whoever stores them rounds them once (the world build snaps them, canonical.py)
+    K: np.ndarray  # float64 [B, 3, 3] intrinsics, pixels
+    R: np.ndarray  # float64 [B, 3, 3] world -> camera
+    t: np.ndarray  # float64 [B, 3] world -> camera, metres
+    keypoints_2d: np.ndarray  # float64 [B, 22, 2] pixel coordinates of the SMPL body joints
     visible: np.ndarray  # bool [B, 22] in the frame and not hidden behind another body part
-    yaw: np.ndarray  # float32 [B] camera azimuth (radians, see camera.py)
+    yaw: np.ndarray  # float64 [B] camera azimuth (radians, see camera.py)
     masks: np.ndarray  # bool [B, S, S] body silhouette (at least half of a pixel's samples hit the body)
 
     def __len__(self) -> int:
@@ -754,9 +756,8 @@ def render_poses(poses, seed: int, image_size: int = 128, *, cameras: Cameras | 
                                                           supersample, noise)
             visible[idx] = _visibility(sub_bodies, hits, uv[idx], depth[idx], image_size)
             bar.update(len(idx))
-    return RenderBatch(images=images, K=cameras.K.astype(np.float32), R=cameras.R.astype(np.float32),
-                       t=cameras.t.astype(np.float32), keypoints_2d=uv.astype(np.float32), visible=visible,
-                       yaw=cameras.yaw.astype(np.float32), masks=masks)
+    return RenderBatch(images=images, K=cameras.K, R=cameras.R, t=cameras.t, keypoints_2d=uv, visible=visible,
+                       yaw=cameras.yaw, masks=masks)
 
 
 def camera_pose_in_camera_frame(poses, R) -> np.ndarray:

@@ -26,7 +26,7 @@ def mpje(a, b):
     """Mean per-joint error (metres) of joint positions a, b [..., J, 3] (broadcast): mean_j ||a_j - b_j||."""
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
         return torch.linalg.vector_norm(torch.as_tensor(a) - torch.as_tensor(b), dim=-1).mean(-1)
-    return np.linalg.norm(np.asarray(a) - np.asarray(b), axis=-1).mean(-1)
+    return exact_mpje(a, b)
 
 
 def _check(joints, k: int, start: int) -> int:
@@ -118,7 +118,7 @@ def nearest_by_mpje(joints, queries, k: int, chunk: int = 256) -> tuple[np.ndarr
 def pairwise_mpje(joints) -> np.ndarray:
     """[N, N] MPJE matrix (float64) of joint positions [N, J, 3], by explicit broadcasting (small N only)."""
     x = np.asarray(joints, dtype=np.float64)
-    return np.linalg.norm(x[:, None] - x[None], axis=-1).mean(-1)
+    return exact_mpje(x[:, None], x[None])
 
 
 def farthest_point_sampling_reference(joints, k: int, start: int = 0) -> np.ndarray:

@@ -49,34 +49,34 @@ class AutoCaptionerAdapter(ModelAdapter):
         return int(request.request_hash[:8], 16) ^ self.seed
 
     def _ground_truth(self, request) -> dict[str, np.ndarray]:
-        """The ground-truth pose columns of an image request's row, read from the dataset folder."""
+        """The ground-truth pose columns of an image request's row, read from the task's config in the dataset
+        folder (every split: ids are unique within a config)."""
         from benchmark.errors import InputError
+        from benchmark.tasks.catalog import task_registry
         from models.baselines.training_data import TrainingData
 
-        task_id = request.task.split("/")[0]
-        if self.dataset is None:
-            raise InputError(f"the auto_captioner needs dataset=DIR to caption the poses behind the images of "
-                             f"{request.task}", field="dataset", hint="pass the task's dataset folder (Hub layout)")
-        if task_id not in self._poses_by_id:
-            columns = ("pose",) if task_id == "image_to_text" else ("pose_a", "pose_b")
+        if self.dataset is None or not Path(self.dataset).is_dir():
+            raise InputError(f"the auto_captioner needs dataset=DIR, the folder {request.task} loads its rows from, "
+                             f"to caption the poses behind the images (got {self.dataset})", field="dataset")
+        config = task_registry().get(request.task).dataset.config
+        if config not in self._poses_by_id:
+            columns = ("pose",) if "pose" in TrainingData(self.dataset, "test").table(config).column_names \
+                else ("pose_a", "pose_b")
             found = {}
-            for config in sorted(p.name for p in Path(self.dataset).iterdir() if p.is_dir()):
-                if config.split("-")[0] != task_id:
+            for split in ("train", "val", "test"):
+                data = TrainingData(self.dataset, split)
+                try:
+                    ids = data.table(config)["id"]
+                except BenchmarkError:
                     continue
-                for split in ("train", "val", "test"):
-                    data = TrainingData(self.dataset, split)
-                    try:
-                        ids = data.table(config)["id"]
-                    except BenchmarkError:
-                        continue
-                    arrays = {c: data.poses(config, c) for c in columns}
-                    found.update({row_id: {c: arrays[c][i] for c in columns} for i, row_id in enumerate(ids)})
-            self._poses_by_id[task_id] = found
+                arrays = {c: data.poses(config, c) for c in columns}
+                found.update({row_id: {c: arrays[c][i] for c in columns} for i, row_id in enumerate(ids)})
+            self._poses_by_id[config] = found
         try:
-            return self._poses_by_id[task_id][request.row_id]
+            return self._poses_by_id[config][request.row_id]
         except KeyError:
-            raise InputError(f"row '{request.row_id}' of {request.task} is not in {self.dataset}", field="id",
-                             hint="pass the folder the task loads its rows from (dataset=DIR)") from None
+            raise InputError(f"row '{request.row_id}' of {request.task} is not in {self.dataset} ({config})",
+                             field="id", hint="pass the folder the task loads its rows from (dataset=DIR)") from None
 
     def describe(self, requests):
         from datasets_build.captioning import describe_pose_pairs_from_axis_angle, describe_poses_from_axis_angle

@@ -15,7 +15,8 @@ from models.baselines.training_data import TrainingData
 
 
 def chordal_mean(poses: np.ndarray) -> np.ndarray:
-    mats = roma.rotvec_to_rotmat(torch.tensor(poses, dtype=torch.float64))  # [N, J, 3, 3] (a copy: poses may be read-only)
+    # [N, J, 3, 3]; torch.tensor copies (the poses may be a read-only dataset column)
+    mats = roma.rotvec_to_rotmat(torch.tensor(poses, dtype=torch.float64))
     mean = roma.special_procrustes(mats.mean(0))
     return roma.rotmat_to_rotvec(mean).numpy().astype(np.float32)
 

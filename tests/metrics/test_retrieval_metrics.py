@@ -228,3 +228,29 @@ def test_bad_inputs_raise_input_errors_naming_field_and_row():
         recall_at_k(q, g, ks=(0, 1))
     with pytest.raises(InputError, match="numeric"):
         recall_at_k([["a", "b"]], [["c", "d"]])
+
+
+def test_r_precision_chance_is_what_random_queries_score():
+    """The exact chance level (hypergeometric sums over the repetitions) against a Monte Carlo of queries that carry
+    no information, through `r_precision` itself; with a single repetition it is k / pool_size."""
+    import doctest
+
+    import benchmark.metrics.retrieval as module
+    from benchmark.metrics.retrieval import r_precision_chance
+
+    assert doctest.testmod(module).failed == 0
+    rng = np.random.default_rng(0)
+    n, draws = 40, 400
+    values = []
+    for s in range(draws):
+        q = rng.normal(size=(n, 8))
+        g = rng.normal(size=(n, 8))
+        q /= np.linalg.norm(q, axis=1, keepdims=True)
+        g /= np.linalg.norm(g, axis=1, keepdims=True)
+        values.append([r_precision(q, g, (1, 2), "posescript", 32, 10, seed=s)[f"R-Precision@{k}"].value
+                       for k in (1, 2)])
+    mean, error = np.mean(values, axis=0), np.std(values, axis=0) / np.sqrt(draws)
+    exact = np.array([r_precision_chance(n, 1), r_precision_chance(n, 2)])  # 4.75 %, 7.54 %: not 1/32, 2/32
+    assert np.all(np.abs(mean - exact) < 4 * error), (mean, exact, error)
+    assert abs(exact[0] - 100 / 32) > 4 * error[0]  # the test can tell the exact level from the naive one
+    assert r_precision_chance(n, 3, repetitions=1) == pytest.approx(100 * 3 / 32)

@@ -1,6 +1,7 @@
 """The retrieval evaluators shipped for the default embedded world: intact, pinned to the committed world, and
 discriminating on it (the issue's bar: R-Precision@1 of the reference captions >= 80 % for descriptions and >= 60 %
-for instructions, chance 3.1 %). Their inference runs in float64, so these figures are the same on every CPU."""
+for instructions; chance is 3.4-3.6 % for these splits). Their inference runs in float64, so these figures are the
+same on every CPU."""
 
 import json
 import shutil
@@ -11,15 +12,12 @@ import pytest
 from benchmark.body.skeleton import SkeletonBody
 from benchmark.columns import fixed_shape_array
 from benchmark.errors import InputError
-from benchmark.metrics.retrieval import r_precision
+from benchmark.metrics.retrieval import r_precision, r_precision_chance
 from benchmark.retrieval import load_evaluator
 from datasets_build.world.build import WorldConfig
 from datasets_build.world.ensure import World, committed_fingerprints
 from datasets_build.world import evaluators as world_evaluators
 from datasets_build.world.evaluators import KINDS, pinned_fingerprint, shipped_dir, verify_checksums
-
-CHANCE = 100 / 32
-
 
 def rp1(texts_emb, gallery_emb) -> float:
     return r_precision(texts_emb, gallery_emb, (1,), "posescript", 32, 10, seed=0)["R-Precision@1"].value
@@ -78,7 +76,8 @@ def _instructions(default_world, config):
                                           ("image_diff", 60)])
 def test_shipped_evaluators_tell_the_right_text_from_the_others(default_world, config, floor):
     """Ground-truth texts and a fresh draw of the captioning pipeline (the reference row) find their pose among 32
-    at or above the floor; the same texts given to the wrong poses score at chance."""
+    at or above the floor; the same texts given to the wrong poses do not beat chance (they may fall below it: the
+    pose a shuffled text describes can sit in the pool)."""
     if config.endswith("diff"):
         evaluator = load_evaluator(shipped_dir("pair-text"))
         (a, b), truth, reference = _instructions(default_world, config)
@@ -93,9 +92,9 @@ def test_shipped_evaluators_tell_the_right_text_from_the_others(default_world, c
               "reference": rp1(evaluator.encode_texts(reference), gallery),
               "shuffled": rp1(evaluator.encode_texts([truth[i] for i in shuffled]), gallery)}
     assert scores["truth"] >= floor and scores["reference"] >= floor, scores
-    # within 4 standard errors of chance (binomial over the rows; the 10 repetitions reuse each text)
-    standard_error = 100 * np.sqrt(CHANCE / 100 * (1 - CHANCE / 100) / len(truth))
-    assert abs(scores["shuffled"] - CHANCE) < 4 * standard_error, scores
+    chance = r_precision_chance(len(truth))
+    standard_error = 100 * np.sqrt(chance / 100 * (1 - chance / 100) / len(truth))  # binomial, over the rows
+    assert scores["shuffled"] < chance + 4 * standard_error, scores
 
 
 def _world(fingerprint: str) -> World:
@@ -122,10 +121,15 @@ def test_another_world_gets_its_own_evaluators_and_says_why(monkeypatch, tmp_pat
             self.checkpoint_dir = folder
 
     def fake_training(world, kind, output_dir, **kwargs):
+        from benchmark.retrieval.checkpoint import FORMAT
+
         calls.append((kind, kwargs))
-        folder = output_dir / f"{kind}-v1"
+        folder = output_dir / f"{kind}-{kwargs['recipe']}"
         folder.mkdir(parents=True)
-        (folder / "config.json").write_text("{}")
+        config = {"format": FORMAT, "name": kind, "kind": kind, "architecture": {}, "backbone": {},
+                  "weights_sha256": "0" * 64, "training": {"recipe": kwargs["recipe"]},
+                  "dataset": {"world_fingerprint": world.fingerprint, "caption_draws": kwargs["caption_draws"]}}
+        (folder / "config.json").write_text(json.dumps(config))
         return Trained(folder)
 
     monkeypatch.setattr(world_evaluators, "train_world_evaluator", fake_training)
@@ -136,15 +140,21 @@ def test_another_world_gets_its_own_evaluators_and_says_why(monkeypatch, tmp_pat
     assert len(logged) == 2 and all("this world is 0123456789abcdef" in line for line in logged)
     again = world_evaluators.provide_evaluators(_world("0123456789abcdef"), log=logged.append)  # cached: no training
     assert len(calls) == 2 and {k: p.path for k, p in again.items()} == {k: p.path for k, p in provided.items()}
+    assert "trained for it earlier" in logged[-1]
+    # other quick settings are another evaluator: trained again, not reused
+    world_evaluators.provide_evaluators(_world("0123456789abcdef"), log=logged.append,
+                                        quick={"recipe": "smoke", "caption_draws": 0})
+    assert len(calls) == 4 and calls[-1][1]["recipe"] == "smoke"
 
 
 def test_random_training_captions_sit_at_chance_on_average(default_world):
     """The random baseline's expected R-Precision@1 is chance (a random text favours no candidate): over 40 draws of
-    random training captions the mean is within 3 standard errors of 100/32, whatever one draw's luck."""
+    random training captions the mean is within 3 standard errors of the protocol's exact chance level (3.36 % for
+    300 rows), whatever one draw's luck."""
     evaluator = load_evaluator(shipped_dir("pose-text"))
     train, test = default_world.datasets["pose_to_text"]["train"], default_world.datasets["pose_to_text"]["test"]
     captions = evaluator.encode_texts([t[0] for t in train["texts"]])
     gallery = evaluator.encode_poses(fixed_shape_array(test, "pose"))
     draws = [rp1(captions[np.random.default_rng(s).integers(len(captions), size=len(test))], gallery)
              for s in range(40)]
-    assert abs(np.mean(draws) - CHANCE) < 3 * np.std(draws) / np.sqrt(len(draws)), draws
+    assert abs(np.mean(draws) - r_precision_chance(len(test))) < 3 * np.std(draws) / np.sqrt(len(draws)), draws

@@ -1,9 +1,4 @@
 import hashlib
-import os
-import platform
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +12,7 @@ from datasets_build.world.camera import orbit_cameras
 from datasets_build.world.render import (RenderBatch, _sin, body_layout, camera_pose_in_camera_frame, pose_bodies,
                                          raycast, render_poses, surface_normals)
 from datasets_build.world.render_perf import benchmark_poses
+from tests.world.conftest import run_as_other_cpu
 
 J = SMPL_BODY_22.index
 UPRIGHT = Rotation.from_rotvec([np.pi / 2, 0.0, 0.0])  # faces -y, z up (heading-normalised, AMASS frame)
@@ -337,11 +333,6 @@ def test_sine_matches_numpy():
     assert _sin(x.reshape(4, -1)).shape == (4, 10000) and _sin(np.zeros(0)).shape == (0,)
 
 
-# Environment variables that make this machine's libraries take other CPUs' code paths: torch's kernels without SIMD,
-# numpy without its AVX2 / AVX-512 loops, OpenBLAS's and MKL's kernels for older cores (the last three are x86 names;
-# elsewhere they are left out).
-_OTHER_CPU_ENV = {"ATEN_CPU_CAPABILITY": "default", "NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL",
-                  "OPENBLAS_CORETYPE": "Nehalem", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2"}
 _OUTPUTS = ("images", "keypoints_2d", "K", "R", "t", "visible", "yaw", "masks")
 _DIGEST_SCRIPT = """
 import hashlib, sys
@@ -357,12 +348,7 @@ def test_same_bytes_with_other_cpus_kernels(tmp_path):
     # 32 images at 128 px: the former float32 renderer flipped a few pixels here under these variables.
     poses = benchmark_poses(32, 0)
     np.save(tmp_path / "poses.npy", poses)
-    names = _OTHER_CPU_ENV if platform.machine().lower() in ("x86_64", "amd64") else ["ATEN_CPU_CAPABILITY"]
-    env = {**os.environ, **{k: _OTHER_CPU_ENV[k] for k in names}}
-    root = Path(__file__).resolve().parents[2]
-    env["PYTHONPATH"] = os.pathsep.join([str(root)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
-    run = subprocess.run([sys.executable, "-c", _DIGEST_SCRIPT, str(tmp_path / "poses.npy"), *_OUTPUTS], env=env,
-                         cwd=root, capture_output=True, text=True, timeout=600)
+    run = run_as_other_cpu(_DIGEST_SCRIPT, str(tmp_path / "poses.npy"), *_OUTPUTS)  # see tests/world/conftest.py
     assert run.returncode == 0, run.stderr
     theirs = dict(line.split() for line in run.stdout.splitlines() if line.split()[:1] and line.split()[0] in _OUTPUTS)
     out = render_poses(poses, 5, 128, progress=False)
