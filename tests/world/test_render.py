@@ -9,6 +9,7 @@ from benchmark.body.joints import SMPL_BODY_22
 from benchmark.body.skeleton import SkeletonBody
 from benchmark.errors import InputError
 from datasets_build.world.camera import orbit_cameras
+from datasets_build.world.canonical import snap
 from datasets_build.world.render import (RenderBatch, _sin, body_layout, camera_pose_in_camera_frame, pose_bodies,
                                          raycast, render_poses, surface_normals)
 from datasets_build.world.render_perf import benchmark_poses
@@ -74,11 +75,11 @@ def test_shapes_and_dtypes(batch):
     B = 7
     assert batch.images.shape == (B, 64, 64, 3) and batch.images.dtype == np.uint8
     assert batch.K.shape == (B, 3, 3) and batch.R.shape == (B, 3, 3) and batch.t.shape == (B, 3)
-    assert batch.keypoints_2d.shape == (B, 22, 2) and batch.keypoints_2d.dtype == np.float32
+    assert batch.keypoints_2d.shape == (B, 22, 2) and batch.keypoints_2d.dtype == np.float64
     assert batch.visible.shape == (B, 22) and batch.visible.dtype == bool
     assert batch.yaw.shape == (B,) and batch.masks.shape == (B, 64, 64)
-    for a in (batch.K, batch.R, batch.t, batch.yaw):
-        assert a.dtype == np.float32
+    for a in (batch.K, batch.R, batch.t, batch.yaw):  # float64: the build snaps them once when it stores them
+        assert a.dtype == np.float64
     np.testing.assert_allclose(batch.R @ np.swapaxes(batch.R, 1, 2), np.broadcast_to(np.eye(3), (B, 3, 3)),
                                atol=1e-5)
 
@@ -334,13 +335,17 @@ def test_sine_matches_numpy():
 
 
 _OUTPUTS = ("images", "keypoints_2d", "K", "R", "t", "visible", "yaw", "masks")
+# The digests of what the build stores: pixels and masks as rendered, the float64 geometry snapped (canonical.snap)
 _DIGEST_SCRIPT = """
 import hashlib, sys
 import numpy as np
+from datasets_build.world.canonical import snap
 from datasets_build.world.render import render_poses
 out = render_poses(np.load(sys.argv[1]), 5, 128, progress=False)
 for name in sys.argv[2:]:
-    print(name, hashlib.sha256(np.ascontiguousarray(getattr(out, name)).tobytes()).hexdigest())
+    value = getattr(out, name)
+    value = snap(value) if value.dtype == np.float64 else value
+    print(name, hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest())
 """
 
 
@@ -352,5 +357,7 @@ def test_same_bytes_with_other_cpus_kernels(tmp_path):
     assert run.returncode == 0, run.stderr
     theirs = dict(line.split() for line in run.stdout.splitlines() if line.split()[:1] and line.split()[0] in _OUTPUTS)
     out = render_poses(poses, 5, 128, progress=False)
-    ours = {name: hashlib.sha256(np.ascontiguousarray(getattr(out, name)).tobytes()).hexdigest() for name in _OUTPUTS}
+    stored = {name: getattr(out, name) for name in _OUTPUTS}
+    stored = {name: snap(v) if v.dtype == np.float64 else v for name, v in stored.items()}
+    ours = {name: hashlib.sha256(np.ascontiguousarray(v).tobytes()).hexdigest() for name, v in stored.items()}
     assert theirs == ours, [name for name in _OUTPUTS if theirs.get(name) != ours[name]]
