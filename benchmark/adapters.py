@@ -5,27 +5,21 @@ An adapter has metadata (`AdapterMeta`) and one batch method per request kind: `
 so every model gets identical requests. An adapter declares the task ids it supports; the evaluator refuses an
 unsupported task before loading any data.
 
-Adapters are registered lazily ("module:attr") in `ADAPTERS` and built from a spec string "NAME[:key=value,...]",
-e.g. `nearest_neighbour:train=/data/world,k=1`.
+Adapters are found through the `unipose_bench.adapters` entry points of installed packages (benchmark.plugins): the
+suite's baselines and a third party's model alike, never imported by the core. They are built from a spec string
+"NAME[:key=value,...]", e.g. `nearest_neighbour:train=/data/world,k=1`.
 """
 
 from __future__ import annotations
 
 from abc import ABC
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from benchmark.registry import Registry
 from benchmark.requests import DescribeRequest, PoseRequest, PoseResponse, RequestKind, TextResponse
-
-TASK_IDS = ("pose_to_text", "pose_diff", "image_to_text", "image_diff", "text_to_pose", "pose_estimation",
-            "pose_edit")
-TASK_KIND: dict[str, RequestKind] = {
-    "pose_to_text": "describe", "pose_diff": "describe", "image_to_text": "describe", "image_diff": "describe",
-    "text_to_pose": "generate_pose", "pose_estimation": "generate_pose", "pose_edit": "generate_pose",
-}
 
 
 class UnsupportedRequest(Exception):
@@ -58,6 +52,7 @@ class ModelAdapter(ABC):
     meta: AdapterMeta
     batch_size: int = 32
     TASKS: tuple[str, ...] | None = None
+    SUMMARY: str = ""  # one line for `unipose-bench ls models`
 
     def describe(self, requests: Sequence[DescribeRequest]) -> list[TextResponse]:
         raise UnsupportedRequest(f"{self.meta.name} does not produce text")
@@ -65,11 +60,13 @@ class ModelAdapter(ABC):
     def generate_pose(self, requests: Sequence[PoseRequest]) -> list[PoseResponse]:
         raise UnsupportedRequest(f"{self.meta.name} does not produce poses")
 
+    def check_requests(self, requests_by_task: Mapping[str, Sequence]) -> None:
+        """Called once before anything is evaluated, with every request of the run by task name. An adapter that
+        answers from a fixed set (a predictions file) refuses an incomplete run here, before any result is written.
+        The default accepts everything."""
+
     def answer(self, kind: RequestKind, requests: Sequence) -> list:
         return self.describe(requests) if kind == "describe" else self.generate_pose(requests)
-
-
-ADAPTERS: Registry[type[ModelAdapter]] = Registry("adapter")
 
 
 def registered_tasks(name: str) -> tuple[str, ...] | None:
@@ -107,18 +104,6 @@ def load_adapter(spec: str, **defaults) -> ModelAdapter:
     return factory(**merged)
 
 
-# The adapters the suite ships: lazy, so listing them imports no model code.
-for _name, _target, _help in (
-    ("random", "models.baselines.random_baseline:RandomAdapter",
-     "floor: a random training caption / instruction / pose (all seven tasks)"),
-    ("mean_pose", "models.baselines.mean_pose:MeanPoseAdapter",
-     "floor: the mean training pose (text_to_pose, pose_estimation, pose_edit)"),
-    ("nearest_neighbour", "models.baselines.nearest:NearestNeighbourAdapter",
-     "nearest training item through the retrieval evaluators (poses, pairs, texts) or image thumbnails"),
-    ("copy_source", "models.baselines.copy_source:CopySourceAdapter", "pose_edit: return pose A unchanged"),
-    ("auto_captioner", "models.baselines.auto_captioner:AutoCaptionerAdapter",
-     "reference: the automatic captioning pipelines run on the ground-truth poses (the four text tasks)"),
-    ("predictions_file", "models.predictions_file:PredictionsFileAdapter",
-     "scores a JSONL / parquet file of predictions keyed by task and row id (third-party submissions)"),
-):
-    ADAPTERS.register(_name, _target, help=_help)
+# Every installed package's adapters, this repo's included (pyproject.toml), as `unipose_bench.adapters` entry points:
+# lazy, so listing their names imports no model code.
+ADAPTERS: Registry[type[ModelAdapter]] = Registry.from_plugins("adapter", "unipose_bench.adapters")

@@ -1,7 +1,8 @@
 """One generic registry for tasks, adapters, metrics and leaderboards.
 
 Entries are lazy "module:attr" strings (or objects), imported only when looked up, so listing what exists never
-imports a heavy backend. Unknown names get a did-you-mean error.
+imports a heavy backend. Unknown names get a did-you-mean error. Registries of what other packages add (adapters,
+commands, worlds, benchmarks) are filled from entry points (`Registry.from_plugins`, see benchmark.plugins).
 """
 
 from __future__ import annotations
@@ -41,9 +42,20 @@ class Registry(Generic[T]):
         target = self._entries[name]
         if isinstance(target, str):
             module_name, _, attr = target.partition(":")
-            target = getattr(importlib.import_module(module_name), attr)
+            module = importlib.import_module(module_name)
+            target = getattr(module, attr) if attr else module
             self._entries[name] = target
         return target  # type: ignore[return-value]
+
+    @classmethod
+    def from_plugins(cls, kind: str, group: str) -> "Registry[T]":
+        """A registry of everything installed packages declare in the entry-point `group` (see benchmark.plugins)."""
+        from benchmark.plugins import declared
+
+        registry: Registry[T] = cls(kind)
+        for name, target in declared(group).items():
+            registry.register(name, target)
+        return registry
 
     def help(self, name: str) -> str:
         return self._help.get(name, "")

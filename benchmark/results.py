@@ -19,6 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from benchmark.metrics.specs import metric_spec
+
 SCHEMA_VERSION = 1
 _PACKAGES = ("torch", "numpy", "transformers", "datasets", "evaluate", "nltk", "sacrebleu", "rouge-score",
              "pycocoevalcap", "scipy", "smplx", "roma", "peft")
@@ -38,6 +40,13 @@ class ScoreEntry(_Model):
     higher_is_better: bool = True
     details: dict[str, Any] = Field(default_factory=dict)
 
+    @classmethod
+    def not_computed(cls, key: str, n: int, reason: str) -> "ScoreEntry":
+        """The entry of declared result `key` that this data cannot give (e.g. recall@20 on 12 rows): no value, the
+        reason in `details`, unit and direction from benchmark.metrics.specs."""
+        spec = metric_spec(key)
+        return cls(value=None, unit=spec.unit, n=n, higher_is_better=spec.higher_is_better, details={"reason": reason})
+
 
 class DatasetInfo(_Model):
     repo: str
@@ -47,6 +56,12 @@ class DatasetInfo(_Model):
     fingerprint: str
     n_rows: int
     n_evaluated: int
+    pinned_fingerprint: str | None = None  # the content the task spec pins (None: it pins none)
+
+    @property
+    def off_pin(self) -> bool:
+        """Measured on other content than the task pins (another world seed or preset, a rebuilt dataset)."""
+        return self.pinned_fingerprint is not None and self.fingerprint != self.pinned_fingerprint
 
 
 class EvaluatorInfo(_Model):
@@ -84,6 +99,9 @@ class TaskResult(_Model):
     adapter: AdapterInfo
     scores: dict[str, ScoreEntry]
     main_metric: str
+    options: dict[str, str] = Field(default_factory=dict, description="the task's protocol choices "
+                                                                       "(TaskSpec.options)")
+    task_spec: dict[str, Any] = Field(default_factory=dict, description="the resolved task spec it was run with")
     seed: int
     limit: int | None = None
     n_requests: int = 0
@@ -96,10 +114,17 @@ class TaskResult(_Model):
     def main_score(self) -> float | None:
         return self.scores[self.main_metric].value
 
+    @property
+    def partial(self) -> bool:
+        """Run on part of the split (`--limit`): never compared with full runs."""
+        return self.limit is not None and self.dataset.n_evaluated < self.dataset.n_rows
+
     def comparability_key(self) -> tuple:
-        """What must agree for two results to sit in one table."""
-        return (self.task, self.task_version, self.dataset.revision, self.dataset.fingerprint,
-                tuple(sorted((e.kind, e.version) for e in self.evaluators)))
+        """What must agree for two results to sit in one table: the task and its version, the data (revision,
+        content, split and how many of its rows were evaluated), the evaluator versions and the seed (it picks the
+        prompt templates, the R-precision candidates and the bootstrap)."""
+        return (self.task, self.task_version, self.dataset.revision, self.dataset.fingerprint, self.dataset.split,
+                self.dataset.n_evaluated, self.seed, tuple(sorted((e.kind, e.version) for e in self.evaluators)))
 
     def to_disk(self, path: str | Path) -> Path:
         return write_text_atomic(path, self.model_dump_json(indent=2) + "\n")
@@ -129,9 +154,13 @@ def write_jsonl_atomic(path: str | Path, rows) -> Path:
     return write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
-def result_path(output_dir: str | Path, adapter: str, revision: str, task: str) -> Path:
+def result_path(output_dir: str | Path, adapter: str, revision: str, task: str, *, split: str | None = None,
+                limit: int | None = None) -> Path:
+    """Where a result goes. A run on another split than the task's, or on the first `limit` rows, gets its own file
+    (`<task>.split-val.json`, `<task>.limit-100.json`), so it never overwrites the full result."""
     safe = lambda s: s.replace("/", "__").replace(":", "_")  # noqa: E731
-    return Path(output_dir) / "results" / safe(adapter) / safe(revision) / f"{safe(task)}.json"
+    suffix = (f".split-{safe(split)}" if split else "") + (f".limit-{limit}" if limit is not None else "")
+    return Path(output_dir) / "results" / safe(adapter) / safe(revision) / f"{safe(task)}{suffix}.json"
 
 
 def git_hash() -> str | None:

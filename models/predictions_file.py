@@ -24,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.adapters import TASK_KIND, AdapterMeta, ModelAdapter
+from benchmark.adapters import AdapterMeta, ModelAdapter
 from benchmark.errors import InputError
 from benchmark.requests import PoseResponse, TextResponse
+from benchmark.tasks.schema import REQUEST_KIND
 
 _FIELDS = {"task", "id", "text", "pose", "poses", "joints", "joint_set"}
 
@@ -73,6 +74,7 @@ def read_predictions(path: str | Path) -> dict[tuple[str, str], object]:
         raise InputError("predictions file not found", file=str(path))
     file = str(path)
     out: dict[tuple[str, str], object] = {}
+    first_line: dict[str, str] = {}
     for where, rec in _records(path):
         if not isinstance(rec, dict):
             raise InputError("is not a JSON object", file=file, row=where)
@@ -84,12 +86,14 @@ def read_predictions(path: str | Path) -> dict[tuple[str, str], object]:
             if not isinstance(rec.get(key), str) or not rec[key]:
                 raise InputError("missing or not a string", file=file, row=where, field=key)
         task_id = rec["task"].split("/")[0]
-        if task_id not in TASK_KIND:
-            raise InputError(f"unknown task '{rec['task']}'", file=file, row=where, field="task")
+        if task_id not in REQUEST_KIND:
+            raise InputError(f"unknown task '{rec['task']}'", file=file, row=where, field="task",
+                             hint="task names are listed by `unipose-bench ls tasks`")
+        first_line.setdefault(rec["task"], where)
         key = (rec["task"], rec["id"])
         if key in out:
             raise InputError(f"duplicate prediction for {key}", file=file, row=where, field="id")
-        if TASK_KIND[task_id] == "describe":
+        if REQUEST_KIND[task_id] == "describe":
             if not isinstance(rec.get("text"), str) or not rec["text"].strip():
                 raise InputError("missing or empty text", file=file, row=where, field="text")
             out[key] = TextResponse(rec["text"])
@@ -112,64 +116,70 @@ def read_predictions(path: str | Path) -> dict[tuple[str, str], object]:
         out[key] = PoseResponse(poses=arr)
     if not out:
         raise InputError("the file holds no predictions", file=file)
+    _check_task_names(out, first_line, file)
     return out
 
 
+def _check_task_names(predictions, first_line: dict[str, str], file: str) -> None:
+    """Task names are matched exactly, never by prefix: a name the suite does not know is refused with the line
+    that first uses it."""
+    import difflib
+
+    from benchmark.tasks.catalog import task_registry
+
+    known = task_registry().names()
+    for task in sorted({task for task, _ in predictions}):
+        if task not in known:
+            close = difflib.get_close_matches(task, known, n=1, cutoff=0.6)
+            raise InputError(f"unknown task '{task}'", file=file, row=first_line[task], field="task",
+                             hint=f"did you mean '{close[0]}'?" if close else "see `unipose-bench ls tasks`")
+
+
 class PredictionsFileAdapter(ModelAdapter):
-    ARGUMENTS = ("path", "name", "revision")
+    SUMMARY = "scores a JSONL / parquet file of predictions keyed by task and row id (third-party submissions)"
+    ARGUMENTS = ("path", "name", "revision", "reference")
     # The file answers by row id, not by request content: two identical requests may legitimately get different
     # answers, so its responses are not cached.
     cacheable = False
 
-    def __init__(self, path: str, name: str | None = None, revision: str = "1"):
+    def __init__(self, path: str, name: str | None = None, revision: str = "1", reference: bool | str = False):
         self.path = Path(path)
         self.predictions = read_predictions(self.path)
         digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:10]
         tasks = tuple(sorted({task.split("/")[0] for task, _ in self.predictions}))
         self.meta = AdapterMeta(name=name or f"predictions:{self.path.stem}", revision=f"{revision}+{digest}",
                                 tasks=tasks, description=f"predictions read from {self.path.name}",
-                                args={"path": str(self.path)})
+                                reference=str(reference).lower() in ("1", "true", "yes"), args={"path": str(self.path)})
+
+    def check_requests(self, requests_by_task):
+        """The whole file against every requested task, before anything is scored: task names match exactly, every
+        row has a prediction, pose predictions have the samples the task asks for. One error lists what is
+        missing across all tasks, so nothing is half-evaluated."""
+        problems = []
+        for task, requests in requests_by_task.items():
+            missing = [r.row_id for r in requests if (task, r.row_id) not in self.predictions]
+            if len(missing) == len(requests) and requests:
+                problems.append(f"task '{task}': no predictions (the file has {self._tasks_in_file()})")
+            elif missing:
+                problems.append(f"task '{task}': {len(missing)} of {len(requests)} rows have no prediction "
+                                f"(ids {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''})")
+            for r in requests:
+                answer = self.predictions.get((task, r.row_id))
+                if isinstance(answer, PoseResponse) and answer.poses is not None and len(answer.poses) != r.n_samples:
+                    problems.append(f"task '{task}' id '{r.row_id}': {len(answer.poses)} pose samples, the task "
+                                    f"asks for {r.n_samples}")
+        if problems:
+            raise InputError("the predictions do not cover the run; nothing was scored:\n  " + "\n  ".join(problems),
+                             file=str(self.path), field="id",
+                             hint="the file must answer every row of every evaluated task's split, by exact task "
+                                  "name (`unipose-bench ls tasks`)")
+
+    def _tasks_in_file(self) -> str:
+        return ", ".join(sorted({task for task, _ in self.predictions}))
 
     def _answer(self, requests):
-        out = []
-        for r in requests:
-            answer = self.predictions.get((r.task, r.row_id))
-            if answer is None:
-                raise InputError(f"no prediction for task '{r.task}' id '{r.row_id}'", file=str(self.path),
-                                 field="id", hint="the file must cover every row of the evaluated split")
-            if isinstance(answer, PoseResponse) and answer.poses is not None and len(answer.poses) != r.n_samples:
-                raise InputError(f"{len(answer.poses)} pose samples for id '{r.row_id}', the task asks for "
-                                 f"{r.n_samples}", file=str(self.path), field="poses")
-            out.append(answer)
-        return out
+        self.check_requests({r.task: [q for q in requests if q.task == r.task] for r in requests})
+        return [self.predictions[(r.task, r.row_id)] for r in requests]
 
     describe = _answer
     generate_pose = _answer
-
-
-def ground_truth_records(tasks) -> list[dict]:
-    """Records of a predictions file that answers every row of `tasks` (loaded `Task`s) with its ground truth: the
-    first reference text for text tasks, the target pose for pose tasks. It scores the evaluators' ceiling (a
-    perfect pose score, R-precision of the human-level texts) and shows the file format by example."""
-    from benchmark.tasks.common import pose_column
-
-    records = []
-    for task in tasks:
-        ds, _, _ = task.load()
-        ids = list(ds["id"])
-        if TASK_KIND[task.spec.task_id] == "describe":
-            records += [{"task": task.name, "id": i, "text": texts[0]} for i, texts in zip(ids, ds["texts"])]
-        else:
-            column = "pose_b" if task.spec.task_id == "pose_edit" else "pose"
-            records += [{"task": task.name, "id": i, "pose": p.tolist()} for i, p in zip(ids, pose_column(ds, column))]
-    return records
-
-
-def write_ground_truth(tasks, path: str | Path) -> Path:
-    """Write `ground_truth_records(tasks)` as a JSONL predictions file (atomically) and return its path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in ground_truth_records(tasks)), encoding="utf-8")
-    tmp.replace(path)
-    return path

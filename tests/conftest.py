@@ -31,13 +31,50 @@ def small_world(world_home):
     from datasets_build.world.evaluators import provide_evaluators
 
     world = ensure_world(SMALL, progress=False, log=lambda *_: None)
-    # the harness tests check the plumbing, not the evaluators' quality: a few epochs suffice
+    # the evaluation tests check the plumbing, not the evaluators' quality: a few epochs suffice
     provide_evaluators(world, progress=False, log=lambda *_: None, quick={"recipe": "smoke", "caption_draws": 0})
     return world
 
 
 @pytest.fixture
 def context(small_world):
-    from benchmark.cli.evaluate import default_context
+    from benchmark.pipeline import latest_context
 
-    return default_context(seed=0, bootstrap=200)
+    return latest_context(seed=0, bootstrap=200)
+
+
+def defaults(world):
+    from benchmark import workspace
+
+    return {"train": str(world.hub_dir), "dataset": str(world.hub_dir),
+            "pose_text": str(workspace.current_evaluator(world.build_id, "pose-text")),
+            "pair_text": str(workspace.current_evaluator(world.build_id, "pair-text"))}
+
+
+@pytest.fixture(scope="session")
+def scored(small_world, tmp_path_factory):
+    """Results of every shipped adapter (and a ground-truth predictions file) on all embedded tasks."""
+    from benchmark.adapters import ADAPTERS, load_adapter
+    from benchmark.evaluation.cache import ResponseCache
+    from benchmark.evaluation.ground_truth import write_ground_truth
+    from benchmark.evaluation.runner import evaluate
+    from benchmark.pipeline import latest_context
+    from benchmark.tasks.catalog import embedded_task_names, get_task
+
+    ctx = latest_context(seed=0, bootstrap=200)
+    out = tmp_path_factory.mktemp("contract")
+    tasks = [get_task(name, ctx) for name in embedded_task_names()]
+    results = {}
+    gt_path = out / "ground_truth.jsonl"
+    write_ground_truth(tasks, gt_path)
+    specs = [n for n in ADAPTERS.names() if n != "predictions_file"]
+    specs.append(f"predictions_file:path={gt_path},name=ground_truth,revision=1")
+    assert len(specs) == len(ADAPTERS.names())  # every registered adapter runs
+    with ResponseCache(out / "cache.sqlite") as cache:
+        for spec in specs:
+            adapter = load_adapter(spec, **defaults(small_world))
+            supported = [t for t in tasks if adapter.meta.supports(t.spec.task_id)]
+            assert supported, spec
+            for r in evaluate(adapter, supported, out, cache, progress=False):
+                results[(adapter.meta.name, r.task_id)] = r
+    return results

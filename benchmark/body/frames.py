@@ -2,7 +2,7 @@
 
 * AMASS frame (z-up): the frame of AMASS root orientations. A person standing upright has a root orientation of
   about Rz(heading) @ Rx(+90 deg), because SMPL's canonical body is y-up and faces +z.
-* Heading normalisation (PoseScript, `reference/POSESCRIPT_POSEFIX.md` 1.2): decompose the root rotation as
+* Heading normalisation (PoseScript, naver/posescript `utils.get_pose_data_from_file`): decompose the root rotation as
   Rz(tz) @ Ry(ty) @ Rx(tx) and set tz = 0, keeping pitch and roll. A normalised upright body faces -y.
 * Captioning frame (y-up): the AMASS frame rotated by -90 deg about x, (x, y, z) -> (x, z, -y). There a normalised
   body faces +z and +x is the body's *left*, which is what the posecode operators assume.

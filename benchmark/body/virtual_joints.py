@@ -1,4 +1,4 @@
-"""PoseScript's joint preparation for the captioning pipelines (`reference/POSESCRIPT_POSEFIX.md` 2.1).
+"""PoseScript's joint preparation for the captioning pipelines (naver/posescript `posescript/utils.prepare_input`).
 
 The posecode operators measure 24 real joints (the 22 body joints + the two middle-finger second phalanxes) and 11
 virtual ones (hands, torso, limb midpoints). With SMPL-H joints (52) the phalanxes are real; with only the 22 body

@@ -42,66 +42,30 @@ def _pairs(items: list[str], what: str) -> dict[str, Path]:
     return out
 
 
-def default_context(seed: int = 0, bootstrap: int = 1000, body_models: str | None = None):
-    """A TaskContext pointing at the newest embedded-world build and its evaluators, when they exist."""
-    from benchmark import workspace
-    from benchmark.tasks.base import TaskContext
-    from benchmark.tasks.catalog import EMBEDDED_REPO
-
-    ctx = TaskContext(seed=seed, bootstrap_resamples=bootstrap, body_models_dir=body_models)
-    build = workspace.latest_world_id()
-    if build is not None:
-        ctx.dataset_dirs[EMBEDDED_REPO] = workspace.world_hub_dir(build)
-        for kind in ("pose-text", "pair-text"):
-            folder = workspace.current_evaluator(build, kind)
-            if folder is not None:
-                ctx.evaluator_dirs[f"{EMBEDDED_REPO}/{kind}"] = folder
-    return ctx
-
-
-def resolve_tasks(names: list[str]) -> list[str]:
-    from benchmark.tasks.catalog import embedded_task_names, task_registry
-
-    registry = task_registry()
-    out = []
-    for name in names:
-        if name == "embedded":
-            out += embedded_task_names()
-        else:
-            registry.get(name)  # did-you-mean on typos
-            out.append(name)
-    return list(dict.fromkeys(out))
-
-
 def run(args) -> int:
     from benchmark import workspace
     from benchmark.adapters import load_adapter
     from benchmark.evaluation.cache import ResponseCache
     from benchmark.evaluation.runner import check_support, evaluate
-    from benchmark.tasks.catalog import EMBEDDED_REPO, get_task
+    from benchmark.pipeline import adapter_defaults, latest_context, resolve_tasks
+    from benchmark.tasks.catalog import get_task
 
-    ctx = default_context(args.seed, args.bootstrap, args.body_models)
+    ctx = latest_context(args.seed, args.bootstrap, args.body_models)
     ctx.dataset_dirs.update(_pairs(args.dataset_dir, "--dataset-dir"))
     ctx.evaluator_dirs.update(_pairs(args.evaluator, "--evaluator"))
     tasks = [get_task(name, ctx) for name in resolve_tasks(args.tasks)]
-    defaults = {}
-    if EMBEDDED_REPO in ctx.dataset_dirs:
-        defaults["train"] = str(ctx.dataset_dirs[EMBEDDED_REPO])
-        for key, kind in (("pose_text", "pose-text"), ("pair_text", "pair-text")):
-            if f"{EMBEDDED_REPO}/{kind}" in ctx.evaluator_dirs:
-                defaults[key] = str(ctx.evaluator_dirs[f"{EMBEDDED_REPO}/{kind}"])
-    repos = {task.spec.dataset.repo for task in tasks}
-    if len(repos) == 1 and next(iter(repos)) in ctx.dataset_dirs:  # the folder the tasks' rows come from
-        defaults["dataset"] = str(ctx.dataset_dirs[next(iter(repos))])
-    adapter = load_adapter(args.model, **defaults)
+    adapter = load_adapter(args.model, **adapter_defaults(ctx, tasks))
     check_support(adapter, tasks)
     with ResponseCache(args.cache or workspace.cache_path()) as cache:
         results = evaluate(adapter, tasks, args.output, cache, limit=args.limit, split=args.split,
                            batch_size=args.batch_size)
     for r in results:
         main = r.scores[r.main_metric]
-        ci = f" [{main.ci_low:.2f}, {main.ci_high:.2f}]" if main.ci_low is not None else ""
-        print(f"{r.task:32s} {r.main_metric} = {main.value:.2f}{ci} {main.unit}  ({r.n_cached}/{r.n_requests} "
-              f"cached, {r.runtime_s:.1f} s)")
+        if main.value is None:  # e.g. R-precision on fewer rows than its 32 candidates (a small --limit)
+            value = f"not computed ({main.details.get('reason', 'no value')})"
+        else:
+            ci = f" [{main.ci_low:.2f}, {main.ci_high:.2f}]" if main.ci_low is not None else ""
+            value = f"{main.value:.2f}{ci} {main.unit}"
+        print(f"{r.task:32s} {r.main_metric} = {value}  ({r.n_cached}/{r.n_requests} cached, {r.runtime_s:.1f} s)")
     print(f"results in {Path(args.output) / 'results'}")
     return 0

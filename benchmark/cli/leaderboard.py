@@ -1,6 +1,6 @@
-"""Build leaderboard tables from result files: markdown, CSV, LaTeX, HTML and PNG per leaderboard spec
-(leaderboards/*.yaml). A table only holds results of the task version, dataset revision and evaluator versions it
-agrees on; empty cells say why.
+"""Build leaderboard tables from result files: markdown, CSV, LaTeX, HTML and PNG per leaderboard spec (the
+suite's in benchmark/leaderboard/specs/*.yaml, and those of installed plugins). A table only holds results of the
+task version, dataset revision and evaluator versions it agrees on; empty cells say why.
 
     unipose-bench leaderboard --results outputs --out outputs/leaderboards
 """
@@ -18,7 +18,7 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    from benchmark.evaluation.results import load_results
+    from benchmark.results import load_results
     from benchmark.leaderboard.build import build_table
     from benchmark.leaderboard.render import write_all
     from benchmark.leaderboard.spec import load_specs

@@ -1,19 +1,20 @@
 """List what the suite has registered: tasks (with their dataset and whether it is available here), models
-(adapters and the tasks they do), metrics (with their protocol), leaderboards (with their sections)."""
+(adapters and the tasks they do), metrics (with their protocol), leaderboards (with their sections), worlds (datasets
+built on any machine)."""
 
 from __future__ import annotations
 
 
 def add_arguments(parser):
-    parser.add_argument("what", choices=("tasks", "models", "metrics", "leaderboards"))
+    parser.add_argument("what", choices=("tasks", "models", "metrics", "leaderboards", "worlds"))
 
 
 def _tasks() -> list[str]:
-    from benchmark.cli.evaluate import default_context
+    from benchmark.pipeline import latest_context
     from benchmark.errors import BenchmarkError
     from benchmark.tasks.catalog import get_task, task_registry
 
-    ctx = default_context()
+    ctx = latest_context()
     lines = []
     for name in task_registry().names():
         task = get_task(name, ctx)
@@ -30,25 +31,30 @@ def _tasks() -> list[str]:
 
 
 def _models() -> list[str]:
-    import importlib
-
     from benchmark.adapters import ADAPTERS
 
     lines = []
-    for name in ADAPTERS.names():
-        target = ADAPTERS._entries[name]
-        module, _, attr = target.partition(":") if isinstance(target, str) else (None, None, None)
-        cls = getattr(importlib.import_module(module), attr) if module else target
+    for name in sorted(ADAPTERS.names()):
+        try:
+            cls = ADAPTERS.get(name)
+        except ImportError as exc:  # a plugin whose package is broken: say so, list the rest
+            lines.append(f"{name:18s} (cannot be imported: {exc})")
+            continue
         args = ", ".join(getattr(cls, "ARGUMENTS", ())) or "none"
-        lines.append(f"{name:18s} {ADAPTERS.help(name)}\n{'':18s} arguments: {args}")
+        lines.append(f"{name:18s} {getattr(cls, 'SUMMARY', '')}\n{'':18s} arguments: {args}")
     return lines
 
 
 def _metrics() -> list[str]:
     from benchmark.metrics import METRICS
 
-    return [f"{name:20s} {'higher' if e.info.higher_is_better else 'lower'} is better, {e.info.unit or 'no unit'}: "
-            f"{e.info.protocol}" for name, e in METRICS.items()]
+    from benchmark.metrics.specs import METRIC_SPECS
+
+    functions = [f"{name:22s} {'higher' if e.info.higher_is_better else 'lower'} is better, "
+                 f"{e.info.unit or 'no unit'}: {e.info.protocol}" for name, e in METRICS.items()]
+    keys = [f"{key:22s} {spec.unit or 'no unit'}, {'higher' if spec.higher_is_better else 'lower'} is better "
+            f"({spec.function}): {spec.protocol}" for key, spec in METRIC_SPECS.items()]
+    return ["metric functions:", *functions, "", "result keys (what results and boards show):", *keys]
 
 
 def _leaderboards() -> list[str]:
@@ -58,7 +64,15 @@ def _leaderboards() -> list[str]:
             f"{len(spec.reported)} reported rows" for name, spec in load_specs().items()]
 
 
+def _worlds() -> list[str]:
+    from benchmark.worlds import WORLDS
+
+    return [f"{name:18s} dataset {WORLDS.get(name).repo}; presets {', '.join(WORLDS.get(name).presets)}"
+            for name in WORLDS.names()]
+
+
 def run(args) -> int:
-    lines = {"tasks": _tasks, "models": _models, "metrics": _metrics, "leaderboards": _leaderboards}[args.what]()
+    lines = {"tasks": _tasks, "models": _models, "metrics": _metrics, "leaderboards": _leaderboards,
+             "worlds": _worlds}[args.what]()
     print("\n".join(lines))
     return 0

@@ -9,23 +9,31 @@ import sys
 from benchmark import __version__
 from benchmark.errors import BenchmarkError
 
-# name -> (module, one-line help). Only commands that work are listed here.
+# The core's commands: name -> (module, one-line help). Installed packages add theirs as `unipose_bench.commands`
+# entry points (this repo's datasets_build adds build, caption, publish and freeze-evaluators; see pyproject.toml);
+# their help line is the first line of the module's docstring.
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("benchmark.cli.run", "the main job: build the embedded world, load its frozen evaluators, evaluate "
                                  "every adapter on the seven tasks, write the leaderboards"),
-    "build": ("benchmark.cli.build", "build the embedded world, or task datasets from your copies of the real "
-                                     "sources"),
     "evaluate": ("benchmark.cli.evaluate", "evaluate one model adapter on tasks (cached, resumable)"),
     "leaderboard": ("benchmark.cli.leaderboard", "build the leaderboard tables from result files"),
     "ls": ("benchmark.cli.ls", "list tasks, models, metrics or leaderboards"),
     "perf": ("benchmark.cli.perf", "performance benchmarks (fast path vs reference, side by side)"),
     "show": ("benchmark.cli.show", "render poses to PNG (3D skeleton views; a grid for many poses)"),
     "train-retrieval": ("benchmark.cli.train_retrieval", "train a pose-text or pair-text retrieval evaluator"),
-    "freeze-evaluators": ("benchmark.cli.freeze_evaluators", "train and freeze the evaluators shipped for the "
-                                                             "default embedded world (maintainers)"),
-    "caption": ("benchmark.cli.caption", "automatic pose descriptions (PoseScript) or pair instructions (PoseFix)"),
-    "publish": ("benchmark.cli.publish", "push a built data world to the Hub (one config per task) or --to-dir"),
 }
+
+
+def all_commands() -> dict[str, tuple[str, str | None]]:
+    """The core's commands, then the plugins' (help None: taken from the module's docstring)."""
+    from benchmark.plugins import declared
+
+    out: dict[str, tuple[str, str | None]] = dict(COMMANDS)
+    for name, module_name in declared("unipose_bench.commands").items():
+        if name in out:
+            raise BenchmarkError(f"a plugin declares the command '{name}', which the core already has")
+        out[name] = (module_name, None)
+    return out
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,8 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"unipose-bench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module_name, help_text) in COMMANDS.items():
+    for name, (module_name, help_text) in all_commands().items():
         module = importlib.import_module(module_name)
+        help_text = help_text or (module.__doc__ or name).strip().splitlines()[0].rstrip(".")
         cmd = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip(),
                              formatter_class=argparse.RawDescriptionHelpFormatter)
         module.add_arguments(cmd)

@@ -12,30 +12,23 @@ replaces) side by side in one run and prints the figures and ratios. Never part 
 
 from __future__ import annotations
 
-import importlib
+from benchmark.registry import Registry
 
-BENCHMARKS = {
-    "metrics": "benchmark.metrics.perf",
-    "captioning": "datasets_build.captioning.perf",
-    "world": "datasets_build.world.perf",
-    "render": "datasets_build.world.render_perf",
-    "retrieval": "benchmark.retrieval.perf",
-    "hub": "datasets_build.hub.perf",
-    "mining": "datasets_build.real.perf",
-}
+# every installed package's benchmarks (`unipose_bench.perf` entry points: a module with run_benchmark(seed))
+BENCHMARKS: Registry = Registry.from_plugins("benchmark", "unipose_bench.perf")
 
 
 def add_arguments(parser):
-    parser.add_argument("which", nargs="+", choices=(*BENCHMARKS, "all"), help="benchmarks to run")
+    parser.add_argument("which", nargs="+", choices=(*BENCHMARKS.names(), "all"), help="benchmarks to run")
     parser.add_argument("--seed", type=int, default=0)
 
 
 def run(args) -> int:
     import os
 
-    names = list(BENCHMARKS) if "all" in args.which else args.which
+    names = BENCHMARKS.names() if "all" in args.which else args.which
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (figures move with the load)")
     for name in names:
         print(f"== {name} ==", flush=True)
-        importlib.import_module(BENCHMARKS[name]).run_benchmark(seed=args.seed)
+        BENCHMARKS.get(name).run_benchmark(seed=args.seed)
     return 0

@@ -19,9 +19,10 @@ from tqdm.auto import tqdm
 from benchmark.adapters import ModelAdapter
 from benchmark.errors import BenchmarkError
 from benchmark.evaluation.cache import ResponseCache
-from benchmark.evaluation.results import (AdapterInfo, DatasetInfo, TaskResult, environment, result_path,
-                                          write_jsonl_atomic)
+from benchmark.results import (AdapterInfo, DatasetInfo, TaskResult, environment, result_path,
+                               write_jsonl_atomic)
 from benchmark.evaluation.validate import InvalidResponse, validate_response
+from benchmark.metrics.specs import check_declared
 from benchmark.tasks.base import Task
 
 
@@ -76,7 +77,7 @@ def reusable_result(adapter: ModelAdapter, task: Task, output_dir: str | Path, *
     """An existing result of this adapter revision on this task that the same run would reproduce: same task
     version, seed, limit and split, same dataset content, same evaluator versions (MTEB's "only missing")."""
     meta = adapter.meta
-    path = result_path(output_dir, meta.name, meta.revision, task.spec.name)
+    path = result_path(output_dir, meta.name, meta.revision, task.spec.name, split=split, limit=limit)
     if not path.is_file() or not getattr(adapter, "cacheable", True):
         return None
     try:
@@ -100,36 +101,53 @@ def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Pat
     """Results of `adapter` on `tasks`; an up-to-date result already in `output_dir` is reused unless
     `overwrite`."""
     check_support(adapter, tasks)
+    # task name -> a result already on disk that this run would reproduce (None: evaluate it)
+    todo = {task.name: None if overwrite else reusable_result(adapter, task, output_dir, limit=limit, split=split)
+            for task in tasks}
+    prepared = {}
+    if type(adapter).check_requests is not ModelAdapter.check_requests:
+        # the adapter checks the whole run first (e.g. a predictions file covers every row of every task)
+        for task in tasks:
+            if todo[task.name] is None:
+                ds, fingerprint, n_rows = task.load(limit, split)
+                prepared[task.name] = (ds, fingerprint, n_rows, task.requests(ds))
+        adapter.check_requests({name: p[3] for name, p in prepared.items()})
     results = []
     for task in tasks:
-        if not overwrite:
-            old = reusable_result(adapter, task, output_dir, limit=limit, split=split)
-            if old is not None:
-                results.append(old)
-                continue
+        if todo[task.name] is not None:
+            results.append(todo[task.name])
+            continue
         start = time.perf_counter()
-        ds, fingerprint, n_rows = task.load(limit, split)
-        requests = task.requests(ds)
+        if task.name in prepared:
+            ds, fingerprint, n_rows, requests = prepared.pop(task.name)
+        else:
+            ds, fingerprint, n_rows = task.load(limit, split)
+            requests = task.requests(ds)
         responses, n_cached = collect_responses(adapter, requests, cache, joint_sets=task.accepted_joint_sets,
                                                 batch_size=batch_size, progress=progress,
                                                 desc=f"{adapter.meta.name} | {task.name}")
         scored = task.score(ds, responses)
         spec = task.spec
+        check_declared(spec.name, spec.metrics, scored.scores)
         meta = adapter.meta
         result = TaskResult(
             task=spec.name, task_id=spec.task_id, task_version=spec.version,
             dataset=DatasetInfo(repo=spec.dataset.repo, config=spec.dataset.config, split=split or spec.dataset.split,
                                 revision=spec.dataset.revision, fingerprint=fingerprint, n_rows=n_rows,
-                                n_evaluated=len(ds)),
+                                n_evaluated=len(ds),
+                                pinned_fingerprint=spec.dataset.fingerprint if (split or spec.dataset.split) ==
+                                spec.dataset.split else None),
             evaluators=scored.evaluators,
             adapter=AdapterInfo(name=meta.name, revision=meta.revision, reference=meta.reference,
                                 args={k: str(v) for k, v in meta.args.items()}, license=meta.license,
                                 n_parameters=meta.n_parameters, training_data=meta.training_data),
-            scores=scored.scores, main_metric=spec.main_metric, seed=task.context.seed, limit=limit,
+            scores=scored.scores, main_metric=spec.main_metric, options=spec.options(),
+            task_spec=spec.model_dump(mode="json"), seed=task.context.seed,
+            limit=limit,
             n_requests=len(requests), n_cached=n_cached, runtime_s=round(time.perf_counter() - start, 3),
             environment=environment(),
         )
-        path = result_path(output_dir, meta.name, meta.revision, spec.name)
+        path = result_path(output_dir, meta.name, meta.revision, spec.name, split=split, limit=limit)
         write_jsonl_atomic(path.with_suffix(".samples.jsonl"), scored.samples)
         result.to_disk(path)
         results.append(result)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from benchmark.evaluation.results import TaskResult
+from benchmark.results import TaskResult
 from benchmark.leaderboard.spec import LeaderboardSpec
 
 
@@ -49,12 +49,16 @@ def _select(section, results: list[TaskResult], notes: list[str]) -> list[TaskRe
     candidates = [r for r in candidates if r.task_version == section.task_version]
     if not candidates:
         return []
-    newest = max(candidates, key=lambda r: r.created_at)
+    # the newest full run on the test split sets what the table compares (partial runs only when no full one)
+    full = [r for r in candidates if not r.partial]
+    newest = max(full or candidates, key=lambda r: (r.dataset.split == "test", r.created_at))
     key = newest.comparability_key()
     kept = [r for r in candidates if r.comparability_key() == key]
     if len(kept) < len(candidates):
+        partial = sum(r.partial for r in candidates if r not in kept)
         notes.append(f"{section.title}: left out {len(candidates) - len(kept)} result(s) computed on another "
-                     "dataset revision or with other evaluator versions than the newest result")
+                     "dataset revision, split, seed or number of rows (--limit), or with other evaluator versions, "
+                     f"than the newest full result{f' ({partial} of them partial runs)' if partial else ''}")
     # one result per adapter revision: the newest
     latest: dict[tuple[str, str], TaskResult] = {}
     for r in sorted(kept, key=lambda r: r.created_at):
@@ -75,10 +79,14 @@ def build_table(spec: LeaderboardSpec, results: list[TaskResult],
         per_section[section.title] = chosen
         if chosen:
             r = chosen[0]
+            if r.dataset.off_pin:
+                notes.append(f"{section.title}: measured on content {r.dataset.fingerprint}, not the "
+                             f"{r.dataset.pinned_fingerprint} task {r.task} pins (another world seed or preset, or "
+                             "a rebuilt dataset): not comparable with published numbers")
             provenance[section.title] = {
                 "task": r.task, "task_version": r.task_version, "dataset": r.dataset.repo,
                 "config": r.dataset.config, "split": r.dataset.split, "revision": r.dataset.revision,
-                "fingerprint": r.dataset.fingerprint, "rows": r.dataset.n_evaluated,
+                "fingerprint": r.dataset.fingerprint, "rows": r.dataset.n_evaluated, "options": r.options,
                 "evaluators": {e.kind: f"{e.version} (weights sha256 {e.sha256[:16]})" if e.sha256 else e.version
                                for e in r.evaluators}}
         for r in chosen:
@@ -117,6 +125,8 @@ def build_table(spec: LeaderboardSpec, results: list[TaskResult],
         if not per_section[section.title]:
             reasons = {r for (_, task), r in missing_reasons.items() if task == section.task and
                        not r.startswith("n/a")}
+            if section.awaiting:
+                reasons.add(f"it awaits {section.awaiting}")
             notes.append(f"{section.title}: no measured results for {section.task}"
                          + (f" ({'; '.join(sorted(reasons))})" if reasons else ""))
     return Table(spec=spec, rows=[r for r in measured if r.kind == "reference"]

@@ -10,7 +10,7 @@ import html
 import io
 from pathlib import Path
 
-from benchmark.evaluation.results import write_text_atomic
+from benchmark.results import write_text_atomic
 from benchmark.leaderboard.build import Cell, Row, Table
 
 MISSING = "–"
@@ -101,7 +101,7 @@ def _provenance_lines(table: Table) -> list[str]:
         evals = ", ".join(f"{k} {v}" for k, v in p["evaluators"].items()) or "none"
         lines.append(f"- {title}: {p['task']} v{p['task_version']}, {p['dataset']} ({p['config']}, {p['split']}, "
                      f"{p['rows']} rows, revision {p['revision'] or 'local'}, fingerprint {p['fingerprint']}); "
-                     f"evaluators: {evals}")
+                     f"evaluators: {evals}" + "".join(f"; {k}: {v}" for k, v in p.get("options", {}).items()))
     return lines
 
 

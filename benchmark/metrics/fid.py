@@ -1,6 +1,6 @@
 """Fréchet distance between two feature sets (FID on the frozen pose-text evaluator's pose features).
 
-PoseScript's computation (reference/POSESCRIPT_POSEFIX.md 4.3): means, unbiased covariances (np.cov, rowvar=False),
+PoseScript's computation (naver/posescript `fid.py`): means, unbiased covariances (np.cov, rowvar=False),
 d = |mu1 - mu2|^2 + Tr(S1 + S2 - 2 sqrtm(S1 S2)) with scipy's sqrtm; if the square root is not finite it is
 retried with 1e-6 * I added to both covariances; an imaginary part above 1e-3 on the diagonal of the root is an
 error, otherwise the real part is kept. Both sets must have the same number of rows (upstream asserts it: one

@@ -2,14 +2,17 @@
 
 Every protocol reports MPJPE and PA-MPJPE in mm; PA-MPJPE always aligns the prediction to the ground truth with a
 similarity Procrustes (`pose.procrustes_align`). What differs is the MPJPE alignment and the joints
-(facts in reference/UNIPOSE_AND_PEERS.md 1.2, 1.8, 3, 4 and METAPOSE.md 4):
+(facts from liyiheng23/UniPose `posegpt/models/metrics.py` @14de673, 4D-Humans `eval.py` and
+`hmr2/configs/datasets_eval.yaml`, TokenHMR `tokenhmr/eval.py`, MetaPose `datasets/utils.py` and `train.py`):
 
 * "smplh-52-jtr": the 52 `Jtr` joints of the neutral SMPL-H model, betas 0, hands flat when not given, global
   orientation included, no alignment (UniPose's text-to-pose and editing metric). Inputs: poses [N, 22|52, 3].
 * "skeleton-22": the same on the embedded 22-joint skeleton body (no licensed files needed).
 * "hmr2-14": the 14 LSP-style joints of the HMR2 / 4D-Humans protocol for 3DPW and H36M-P2: joints regressed from
   SMPL vertices with `SMPL_to_J19.pkl`, evaluation joints J19[0..12] + J19[18], prediction and ground truth each
-  translated so that their pelvis (J19[14], or the mid-hip with use_hips=True as for H36M-P2) is at the origin.
+  translated so that their pelvis (J19[14]) is at the origin, for 3DPW and H36M-P2 alike: 4D-Humans'
+  `hmr2/utils/pose_utils.py` subtracts the pelvis for every dataset (its dataset config's USE_HIPS is never read),
+  as UniPose's evaluation does. "hmr2-14-midhip" is the named variant centred on the mid-hip instead.
   Prediction: SMPL poses [N, 22|52, 3] (root in the ground truth's camera frame), J19 joints [N, 19, 3], or joints
   [N, 15, 3] in the ground truth's layout. Ground truth: [N, 15, 3] = the 14 joints in that order + the pelvis.
 * "h36m-17": the 17 Human3.6M joints. P1 = MPJPE with the ground truth made root-relative (joint 0 at the origin)
@@ -268,7 +271,9 @@ class HMR2FourteenJoints(JointProtocol):
         self.batch_size = batch_size
         self.description = ("14 LSP-style joints (J19[0..12] + J19[18]) regressed from SMPL vertices with "
                             "SMPL_to_J19.pkl, neutral SMPL, betas 0")
-        self.alignment = ("mid-hip of each skeleton at the origin (H36M-P2 use_hips)" if self.use_hips else
+        if self.use_hips:
+            self.name = "hmr2-14-midhip"
+        self.alignment = ("mid-hip of each skeleton at the origin (variant)" if self.use_hips else
                           "pelvis (J19[14], MPII) of each skeleton at the origin")
 
     @property
@@ -380,7 +385,7 @@ class H36MSeventeenJoints(JointProtocol):
         return Scores(self.protocol, tuple(scores), details={"per_action": table, "missing_actions": missing})
 
 
-JOINT_PROTOCOLS = ("smplh-52-jtr", "skeleton-22", "hmr2-14", "h36m-17")
+JOINT_PROTOCOLS = ("smplh-52-jtr", "skeleton-22", "hmr2-14", "hmr2-14-midhip", "h36m-17")
 
 
 def get_joint_protocol(name: str, **options) -> JointProtocol:
@@ -391,6 +396,8 @@ def get_joint_protocol(name: str, **options) -> JointProtocol:
         return skeleton_22(**options)
     if name == "hmr2-14":
         return HMR2FourteenJoints(**options)
+    if name == "hmr2-14-midhip":  # a named variant: the mid-hip instead of 4D-Humans' pelvis
+        return HMR2FourteenJoints(**{**options, "use_hips": True})
     if name == "h36m-17":
         if options:
             raise TypeError(f"h36m-17 takes no options, got {sorted(options)}")

@@ -8,7 +8,8 @@ tie therefore counts against the ground truth: a model that answers every query 
 a fixed caption) gets the worst rank, not a perfect one. Upstream takes the position after an argsort, which leaves
 ties to the sort order; with continuous embeddings ties do not happen, so the two agree.
 
-Protocols (facts in reference/POSESCRIPT_POSEFIX.md 4.1-4.2 and UNIPOSE_AND_PEERS.md 1.8):
+Protocols (naver/posescript `evaluate.x2y_recall_metrics`, `evaluate.textret_metrics`; liyiheng23/UniPose
+`posegpt/models/metrics.py` @14de673):
 * "posescript" R-precision: per query, `repetitions` independent pools of 31 random distractors (other rows) + the
   ground truth; the rank is averaged over the repetitions and the query counts at k iff its mean rank < k.
 * "grouped" R-precision (UniPose / MotionGPT): one shuffle of the N items, consecutive groups of 32 (the remainder is

@@ -1,5 +1,5 @@
 """Text metrics of the description / instruction tasks, with the semantics of the Hugging Face `evaluate` modules
-PoseScript and UniPose used, plus the COCO-caption variants (facts in reference/POSESCRIPT_POSEFIX.md 4.4).
+PoseScript and UniPose used, plus the COCO-caption variants (naver/posescript `evaluate.compute_NLP_metrics`).
 
 Inputs: `predictions` list[str] (one generated text per item) and `references` list[list[str]] (all reference texts
 of each item; a bare string is taken as a single reference). Score values are in % (x100, as the papers report);

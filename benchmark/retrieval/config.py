@@ -1,6 +1,6 @@
 """Typed configs of the retrieval evaluators: architecture, training stages, and the named training recipes.
 
-Recipes (reference/POSESCRIPT_POSEFIX.md section 3):
+Recipes (naver/posescript `retrieval/script_retrieval.sh`, `retrieval_modifier/script_retrieval_modifier.sh`):
 * "paper": the upstream recipes unchanged. PoseText: pre-training on automatic texts, Adam lr 2e-4, StepLR(400, 0.5),
   batch 512, 1000 epochs; fine-tuning on human texts, lr 2e-4, StepLR(40, 0.5), batch 32, 200 epochs, L/R flip.
   PairText: lr 5e-5; pre-training StepLR(400, 0.5), batch 128, 400 epochs; fine-tuning StepLR(40, 0.5), batch 128,
@@ -26,7 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 KINDS = ("pose-text", "pair-text")
-# The task (dataset config) each evaluator trains on by default (datasets_build/features.py).
+# The task (dataset config) each evaluator trains on by default (benchmark/tasks/schema.py).
 DEFAULT_DATASET_CONFIG = {"pose-text": "pose_to_text", "pair-text": "pose_diff"}
 Kind = Literal["pose-text", "pair-text"]
 

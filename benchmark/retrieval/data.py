@@ -1,6 +1,6 @@
 """Training and validation items of the retrieval evaluators, read from the suite's task datasets.
 
-Rows follow datasets_build/features.py: "pose_to_text" rows have `pose`, "pose_diff" rows `pose_a` and `pose_b`;
+Rows follow benchmark/tasks/schema.py: "pose_to_text" rows have `pose`, "pose_diff" rows `pose_a` and `pose_b`;
 both have `texts` with one `text_kinds` entry per text. A stage keeps the texts of its kinds ("automatic" for
 pre-training, "human" for fine-tuning) and the rows that have at least one of them.
 
@@ -75,7 +75,7 @@ def extract_items(dataset, kind: str, text_kinds: tuple[str, ...], *, source: st
     if missing:
         raise InputError(f"missing column(s) {missing}; the split has {dataset.column_names}", file=source,
                          field=missing[0], hint=f"a {kind} evaluator trains on rows with {', '.join(needed)} "
-                                                "(datasets_build/features.py)")
+                                                "(benchmark/tasks/schema.py)")
     table = dataset.with_format("arrow", columns=["texts", "text_kinds"])[:]
     texts = table.column("texts").combine_chunks()
     kinds = table.column("text_kinds").combine_chunks()

@@ -1,6 +1,6 @@
 """Left/right mirroring of poses and texts: the L/R flip augmentation of PoseScript/PoseFix retrieval training.
 
-Facts in reference/POSESCRIPT_POSEFIX.md section 3 (upstream `data_augmentations.py`, `encoders/tokenizers.py`,
+Facts from naver/posescript (`data_augmentations.py`, `encoders/tokenizers.py`,
 `vocab.py`).
 
 Poses: mirroring the body through its sagittal plane swaps the rotations of each left joint with its right

@@ -1,4 +1,4 @@
-"""Batch-based classification losses of PoseScript/PoseFix retrieval training (POSESCRIPT_POSEFIX.md section 3).
+"""Batch-based classification losses of PoseScript/PoseFix retrieval training (naver/posescript `loss.py`).
 
 With text embeddings T [B, D] and input (pose or pair) embeddings P [B, D], both unit-norm, and the learnable
 temperature tau, the scores are S = (T @ P^T) * tau. Item i's text and input are each other's positive; the other

@@ -1,7 +1,8 @@
 """The retrieval networks: PoseScript's PoseText and PoseFix's PairText, with UniPose's BiGRU text encoder.
 
-Facts in reference/POSESCRIPT_POSEFIX.md section 3 and UNIPOSE_AND_PEERS.md 1.8. All embeddings are float32
-[B, latent_dim] with unit L2 norm, so a dot product is a cosine similarity.
+Facts from naver/posescript `retrieval/model_retrieval.py`, `retrieval_modifier/model_retrieval_modifier.py`,
+`encoders/pose_encoder_decoder.py` and liyiheng23/UniPose `posegpt/models/retrieval.py` @14de673. All embeddings are
+float32 [B, latent_dim] with unit L2 norm, so a dot product is a cosine similarity.
 
 Inputs
 * poses: SMPL-family axis-angle float32 [B, J, 3] (J = `n_joints`, 22 or 52), flattened joint-major (x, y, z of

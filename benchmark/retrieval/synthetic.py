@@ -11,7 +11,7 @@ body's left), not from the drawn angles:
 For pairs, pose B is pose A with two of its seven joint groups re-drawn; the text lists what changed ("bend your
 left knee more", "raise your right hand", ...).
 
-The columns follow the "pose_to_text" / "pose_diff" schemas of datasets_build/features.py; this module returns
+The columns follow the "pose_to_text" / "pose_diff" schemas of benchmark/tasks/schema.py; this module returns
 plain numpy/list columns (benchmark does not import datasets_build), which callers wrap into a datasets.Dataset.
 """
 
@@ -204,7 +204,7 @@ def pose_diff_columns(n: int, seed: int, n_automatic: int = 3, n_human: int = 1,
 def synthetic_splits(kind: str, n_train: int, n_val: int, seed: int = 0, features=None, **kwargs):
     """A datasets.DatasetDict {"train", "val"} of synthetic rows for evaluator `kind` ("pose-text"/"pair-text").
 
-    `features`: the task's datasets.Features (datasets_build.features.FEATURES[...]) to cast to; without it the
+    `features`: the task's datasets.Features (benchmark.tasks.schema.FEATURES[...]) to cast to; without it the
     column types are inferred (pose columns become float32 lists, which the evaluators read the same way).
     """
     import datasets

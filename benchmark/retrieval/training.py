@@ -1,7 +1,7 @@
 """Training of the retrieval evaluators: PoseScript's PoseText recipe and PoseFix's PairText recipe.
 
-Facts in reference/POSESCRIPT_POSEFIX.md section 3. Per stage (pre-training on "automatic" texts, then fine-tuning
-on "human" texts from the best pre-trained weights):
+Facts from naver/posescript `trainer.py`, `retrieval/train_retrieval.py`. Per stage (pre-training on "automatic"
+texts, then fine-tuning on "human" texts from the best pre-trained weights):
 * Adam without weight decay, the temperature in its own parameter group; StepLR stepped once per epoch (or a
   one-cycle schedule stepped per batch, `StageConfig.schedule`);
 * each epoch: a seeded shuffle, one random text per item, batches of `batch_size` with the last incomplete batch

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmark.evaluation.results import EvaluatorInfo, ScoreEntry
+from benchmark.results import EvaluatorInfo, ScoreEntry
 from benchmark.requests import Request, Response
 from benchmark.tasks.data import load_split
 from benchmark.tasks.spec import TaskSpec

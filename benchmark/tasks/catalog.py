@@ -2,15 +2,19 @@
 sources (PoseScript, PoseFix, ImageScript, ImageDiff, 3DPW, Human3.6M).
 
 Dataset repos are logical names: a folder given with `--dataset-dir NAME=DIR` (what `unipose-bench build` or
-`publish --to-dir` wrote), or the Hub repo of that name at the revision recorded when it was published
-(datasets_build/hub/revisions.json).
+`publish --to-dir` wrote), or the Hub repo the name was published to, at the revision recorded then
+(benchmark/tasks/revisions.json, `publish --as NAME`). Each spec also pins the content fingerprint of its evaluation
+split (the published one, or for the embedded world the content its provider commits to).
 """
 
 from __future__ import annotations
 
+import functools
+
 from benchmark.registry import Registry
+from benchmark.tasks.revisions import pinned as pinned_revision
 from benchmark.tasks.base import Task, TaskContext
-from benchmark.tasks.spec import DatasetRef, TaskSpec
+from benchmark.tasks.spec import DatasetRef, EvaluatorTaskSpec, TaskSpec
 
 EMBEDDED_REPO = "unipose-bench/embedded-world"
 POSESCRIPT_REPO = "unipose-bench/posescript"
@@ -19,7 +23,8 @@ IMAGESCRIPT_REPO = "unipose-bench/imagescript"
 IMAGEDIFF_REPO = "unipose-bench/imagediff"
 POSE_ESTIMATION_REPO = "unipose-bench/pose-estimation"
 
-_CITE_POSESCRIPT = "Delmas et al., PoseScript: 3D Human Poses from Natural Language, ECCV 2022 (and its TPAMI extension)"
+_CITE_POSESCRIPT = ("Delmas et al., PoseScript: 3D Human Poses from Natural Language, ECCV 2022 (and its TPAMI "
+                    "extension)")
 _CITE_POSEFIX = "Delmas et al., PoseFix: Correcting 3D Human Poses with Natural Language, ICCV 2023"
 _CITE_UNIPOSE = "Li et al., UniPose: A Unified Multimodal Framework for Human Pose Comprehension, Generation and " \
                 "Editing, CVPR 2025"
@@ -35,76 +40,103 @@ EST_METRICS = ("mpjpe", "pa_mpjpe")
 EDIT_METRICS = ("mpjpe", "pa_mpjpe", "fid", "recall_t2p@1", "recall_t2p@5", "recall_t2p@10", "recall_p2t@1",
                 "recall_p2t@5", "recall_p2t@10", "mrecall")
 
-_DESCRIPTIONS = {
-    "pose_to_text": "describe a 3D pose in natural language",
-    "pose_diff": "say how to go from pose A to pose B",
-    "image_to_text": "describe the pose of the person in an image",
-    "image_diff": "say how the person in image A should move to take the pose in image B",
-    "text_to_pose": "generate the 3D pose a description describes",
-    "pose_estimation": "estimate the 3D pose of the person in an image",
-    "pose_edit": "apply an instruction to pose A and output pose B",
-}
-_SHAPE = {
-    "pose_to_text": (TEXT_METRICS, "r_precision@1", ("pose-text",)),
-    "image_to_text": (TEXT_METRICS, "r_precision@1", ("pose-text",)),
-    "pose_diff": (TEXT_METRICS, "r_precision@1", ("pair-text",)),
-    "image_diff": (TEXT_METRICS, "r_precision@1", ("pair-text",)),
-    "text_to_pose": (T2P_METRICS, "recall_t2p@5", ("pose-text",)),
-    "pose_estimation": (EST_METRICS, "pa_mpjpe", ()),
-    "pose_edit": (EDIT_METRICS, "mpjpe", ("pose-text", "pair-text")),
-}
-_JOINTS = {"text_to_pose", "pose_estimation", "pose_edit"}
+def _pin(repo: str, config: str) -> dict:
+    """What a spec on `repo`'s `config` pins: the published revision, Hub repo and test-split content fingerprint
+    (benchmark/tasks/revisions.json); for the embedded world, the content its provider commits to."""
+    if repo == EMBEDDED_REPO:
+        from benchmark.worlds import WORLDS
+
+        pinned = WORLDS.get("embedded").pinned_fingerprints() if "embedded" in WORLDS else {}
+        return {"fingerprint": pinned.get(config, {}).get("test")}
+    return pinned_revision(repo, config, "test")
 
 
-def _spec(task_id: str, dataset_name: str, repo: str, config: str, *, revision=None, joints="skeleton-22",
-          references="any", citation="", license="", description="") -> TaskSpec:
-    metrics, main, evaluators = _SHAPE[task_id]
-    return TaskSpec(
-        name=f"{task_id}/{dataset_name}", task_id=task_id, version=1,
-        description=f"{_DESCRIPTIONS[task_id]} ({description or dataset_name})",
-        dataset=DatasetRef(repo=repo, config=config, split="test", revision=revision), metrics=metrics,
-        main_metric=main, evaluators=evaluators, joint_protocol=joints if task_id in _JOINTS else None,
-        text_references=references, citation=citation, license=license)
-
-
-def _revision(repo: str):
-    try:
-        from datasets_build.hub.revisions import get_revision
-    except ImportError:
-        return None
-    return get_revision(repo)
+def _dataset(repo: str, config: str) -> DatasetRef:
+    return DatasetRef(repo=repo, config=config, split="test", **_pin(repo, config))
 
 
 def all_specs() -> list[TaskSpec]:
-    specs = [_spec(t, "embedded", EMBEDDED_REPO, t, license="CC0-1.0", citation=_CITE_UNIPOSE,
-                   description="the embedded procedural pose world") for t in _DESCRIPTIONS]
-    ps, pf = _revision(POSESCRIPT_REPO), _revision(POSEFIX_REPO)
-    specs += [
-        _spec("pose_to_text", "posescript-h", POSESCRIPT_REPO, "pose_to_text-H", revision=ps, references="human",
-              citation=_CITE_POSESCRIPT, license="CC BY-NC-SA 4.0", description="PoseScript-H2 test"),
-        _spec("text_to_pose", "posescript-h", POSESCRIPT_REPO, "text_to_pose-H", revision=ps, references="human",
-              joints="smplh-52-jtr", citation=_CITE_POSESCRIPT, license="CC BY-NC-SA 4.0",
-              description="PoseScript-H2 test"),
-        _spec("pose_diff", "posefix-h", POSEFIX_REPO, "pose_diff-H", revision=pf, references="human",
-              citation=_CITE_POSEFIX, license="CC BY-NC-SA 4.0", description="PoseFix-H test"),
-        _spec("pose_edit", "posefix-h", POSEFIX_REPO, "pose_edit-H", revision=pf, references="human",
-              joints="smplh-52-jtr", citation=_CITE_POSEFIX, license="CC BY-NC-SA 4.0",
-              description="PoseFix-H test"),
-        _spec("image_to_text", "imagescript-r", IMAGESCRIPT_REPO, "image_to_text-R",
-              revision=_revision(IMAGESCRIPT_REPO), references="refined", citation=_CITE_UNIPOSE,
-              description="ImageScript-R test (3DPW)"),
-        _spec("image_diff", "imagediff-r", IMAGEDIFF_REPO, "image_diff-R", revision=_revision(IMAGEDIFF_REPO),
-              references="refined", citation=_CITE_UNIPOSE, description="ImageDiff-R test (3DPW pairs)"),
-        _spec("pose_estimation", "3dpw", POSE_ESTIMATION_REPO, "pose_estimation-3dpw",
-              revision=_revision(POSE_ESTIMATION_REPO), joints="hmr2-14", description="3DPW test, HMR2 14 joints"),
-        _spec("pose_estimation", "h36m-p2", POSE_ESTIMATION_REPO, "pose_estimation-h36m",
-              revision=_revision(POSE_ESTIMATION_REPO), joints="hmr2-14",
-              description="Human3.6M S9/S11 (HMR2 h36m_val_p2), HMR2 14 joints, hips-mean pelvis"),
-        _spec("pose_estimation", "h36m-17", POSE_ESTIMATION_REPO, "pose_estimation-h36m17",
-              revision=_revision(POSE_ESTIMATION_REPO), joints="h36m-17",
-              description="Human3.6M S9/S11, 17 joints, P1/P2 averaged per action"),
+    """Every task, one literal spec each (as MTEB declares its tasks); pins are read when the specs are built."""
+    return [
+    TaskSpec(name="pose_to_text/embedded", task_id="pose_to_text", version=1,
+             description="describe a 3D pose in natural language (the embedded procedural pose world)",
+             dataset=_dataset(EMBEDDED_REPO, "pose_to_text"), metrics=TEXT_METRICS, main_metric="r_precision@1",
+             evaluators=("pose-text",), citation=_CITE_UNIPOSE, license="CC0-1.0"),
+    TaskSpec(name="pose_diff/embedded", task_id="pose_diff", version=1,
+             description="say how to go from pose A to pose B (the embedded procedural pose world)",
+             dataset=_dataset(EMBEDDED_REPO, "pose_diff"), metrics=TEXT_METRICS, main_metric="r_precision@1",
+             evaluators=("pair-text",), citation=_CITE_UNIPOSE, license="CC0-1.0"),
+    TaskSpec(name="image_to_text/embedded", task_id="image_to_text", version=1,
+             description="describe the pose of the person in an image (the embedded procedural pose world)",
+             dataset=_dataset(EMBEDDED_REPO, "image_to_text"), metrics=TEXT_METRICS, main_metric="r_precision@1",
+             evaluators=("pose-text",), citation=_CITE_UNIPOSE, license="CC0-1.0"),
+    TaskSpec(name="image_diff/embedded", task_id="image_diff", version=1,
+             description=("say how the person in image A should move to take the pose in image B (the embedded "
+                          "procedural pose world)"),
+             dataset=_dataset(EMBEDDED_REPO, "image_diff"), metrics=TEXT_METRICS, main_metric="r_precision@1",
+             evaluators=("pair-text",), citation=_CITE_UNIPOSE, license="CC0-1.0"),
+    TaskSpec(name="text_to_pose/embedded", task_id="text_to_pose", version=1,
+             description="generate the 3D pose a description describes (the embedded procedural pose world)",
+             dataset=_dataset(EMBEDDED_REPO, "text_to_pose"), metrics=T2P_METRICS, main_metric="recall_t2p@5",
+             evaluators=("pose-text",), joint_protocol="skeleton-22", citation=_CITE_UNIPOSE, license="CC0-1.0"),
+    TaskSpec(name="pose_estimation/embedded", task_id="pose_estimation", version=1,
+             description="estimate the 3D pose of the person in an image (the embedded procedural pose world)",
+             dataset=_dataset(EMBEDDED_REPO, "pose_estimation"), metrics=EST_METRICS, main_metric="pa_mpjpe",
+             evaluators=(), joint_protocol="skeleton-22", citation=_CITE_UNIPOSE, license="CC0-1.0"),
+    TaskSpec(name="pose_edit/embedded", task_id="pose_edit", version=1,
+             description="apply an instruction to pose A and output pose B (the embedded procedural pose world)",
+             dataset=_dataset(EMBEDDED_REPO, "pose_edit"), metrics=EDIT_METRICS, main_metric="mpjpe",
+             evaluators=("pose-text", "pair-text"), joint_protocol="skeleton-22", citation=_CITE_UNIPOSE,
+             license="CC0-1.0"),
+    TaskSpec(name="pose_to_text/posescript-h", task_id="pose_to_text", version=1,
+             description="describe a 3D pose in natural language (PoseScript-H2 test)",
+             dataset=_dataset(POSESCRIPT_REPO, "pose_to_text-H"), metrics=TEXT_METRICS, main_metric="r_precision@1",
+             evaluators=("pose-text",), text_references="human", citation=_CITE_POSESCRIPT, license="CC BY-NC-SA 4.0"),
+    TaskSpec(name="text_to_pose/posescript-h", task_id="text_to_pose", version=1,
+             description=("generate the 3D pose a description describes (PoseScript-H2 test, queried with the human "
+                          "caption as PoseScript's retrieval does)"),
+             dataset=_dataset(POSESCRIPT_REPO, "text_to_pose-H"), metrics=T2P_METRICS, main_metric="recall_t2p@5",
+             evaluators=("pose-text",), joint_protocol="smplh-52-jtr", text_references="human", query_text="human",
+             citation=_CITE_POSESCRIPT, license="CC BY-NC-SA 4.0"),
+    TaskSpec(name="text_to_pose/posescript-h-unipose", task_id="text_to_pose", version=1,
+             description=("generate the 3D pose a description describes (PoseScript-H2 test, queried with automatic "
+                          "caption 0 as UniPose's evaluation does)"),
+             dataset=_dataset(POSESCRIPT_REPO, "text_to_pose-H"), metrics=T2P_METRICS, main_metric="recall_t2p@5",
+             evaluators=("pose-text",), joint_protocol="smplh-52-jtr", text_references="human", query_text="automatic",
+             citation=_CITE_UNIPOSE, license="CC BY-NC-SA 4.0"),
+    TaskSpec(name="pose_diff/posefix-h", task_id="pose_diff", version=1,
+             description="say how to go from pose A to pose B (PoseFix-H test)",
+             dataset=_dataset(POSEFIX_REPO, "pose_diff-H"), metrics=TEXT_METRICS, main_metric="r_precision@1",
+             evaluators=("pair-text",), text_references="human", citation=_CITE_POSEFIX, license="CC BY-NC-SA 4.0"),
+    TaskSpec(name="pose_edit/posefix-h", task_id="pose_edit", version=1,
+             description="apply an instruction to pose A and output pose B (PoseFix-H test)",
+             dataset=_dataset(POSEFIX_REPO, "pose_edit-H"), metrics=EDIT_METRICS, main_metric="mpjpe",
+             evaluators=("pose-text", "pair-text"), joint_protocol="smplh-52-jtr", text_references="human",
+             citation=_CITE_POSEFIX, license="CC BY-NC-SA 4.0"),
+    TaskSpec(name="image_to_text/imagescript-r", task_id="image_to_text", version=1,
+             description="describe the pose of the person in an image (ImageScript-R test (3DPW))",
+             dataset=_dataset(IMAGESCRIPT_REPO, "image_to_text-R"), metrics=TEXT_METRICS, main_metric="r_precision@1",
+             evaluators=("pose-text",), text_references="refined", citation=_CITE_UNIPOSE),
+    TaskSpec(name="image_diff/imagediff-r", task_id="image_diff", version=1,
+             description=("say how the person in image A should move to take the pose in image B (ImageDiff-R test "
+                          "(3DPW pairs))"),
+             dataset=_dataset(IMAGEDIFF_REPO, "image_diff-R"), metrics=TEXT_METRICS, main_metric="r_precision@1",
+             evaluators=("pair-text",), text_references="refined", citation=_CITE_UNIPOSE),
+    TaskSpec(name="pose_estimation/3dpw", task_id="pose_estimation", version=1,
+             description="estimate the 3D pose of the person in an image (3DPW test, HMR2 14 joints)",
+             dataset=_dataset(POSE_ESTIMATION_REPO, "pose_estimation-3dpw"), metrics=EST_METRICS,
+             main_metric="pa_mpjpe", evaluators=(), joint_protocol="hmr2-14"),
+    TaskSpec(name="pose_estimation/h36m-p2", task_id="pose_estimation", version=1,
+             description=("estimate the 3D pose of the person in an image (Human3.6M S9/S11 (HMR2 h36m_val_p2), HMR2 "
+                          "14 joints, pelvis-centred)"),
+             dataset=_dataset(POSE_ESTIMATION_REPO, "pose_estimation-h36m"), metrics=EST_METRICS,
+             main_metric="pa_mpjpe", evaluators=(), joint_protocol="hmr2-14"),
+    TaskSpec(name="pose_estimation/h36m-17", task_id="pose_estimation", version=1,
+             description=("estimate the 3D pose of the person in an image (Human3.6M S9/S11, 17 joints, P1/P2 averaged"
+                          " per action)"),
+             dataset=_dataset(POSE_ESTIMATION_REPO, "pose_estimation-h36m17"), metrics=EST_METRICS,
+             main_metric="pa_mpjpe", evaluators=(), joint_protocol="h36m-17"),
     ]
-    return specs
 
 
 TASK_CLASSES = {
@@ -118,7 +150,9 @@ TASK_CLASSES = {
 }
 
 
+@functools.cache
 def task_registry() -> Registry[TaskSpec]:
+    """Every task spec, built once per process (`task_registry.cache_clear()` after recording a new revision)."""
     registry: Registry[TaskSpec] = Registry("task")
     for spec in all_specs():
         registry.register(spec.name, spec, help=spec.description)
@@ -133,5 +167,33 @@ def get_task(name: str, context: TaskContext | None = None) -> Task:
     return getattr(importlib.import_module(module), attr)(spec, context)
 
 
+def task_names(repo: str = EMBEDDED_REPO) -> list[str]:
+    """The names of the tasks on dataset `repo` (default: the seven embedded-world tasks), in catalog order."""
+    registry = task_registry()
+    return [name for name in registry.names() if registry.get(name).dataset.repo == repo]
+
+
 def embedded_task_names() -> list[str]:
-    return [s.name for s in all_specs() if s.dataset.repo == EMBEDDED_REPO]
+    return task_names(EMBEDDED_REPO)
+
+
+def evaluator_task_specs() -> list[EvaluatorTaskSpec]:
+    """The evaluators' own retrieval quality, on the test splits they score (the embedded world's, written by the
+    main job) and on the human-annotated PoseScript / PoseFix tests (UniPose appendix Table 4)."""
+    def spec(kind, dataset_name, repo, config, text_kind=None, description=""):
+        return EvaluatorTaskSpec(name=f"retrieval:{kind}/{dataset_name}", kind=kind, version=1,
+                                 description=description or f"the {kind} evaluator on {dataset_name} test",
+                                 dataset=DatasetRef(repo=repo, config=config, split="test"), text_kind=text_kind)
+
+    return [spec("pose-text", "embedded", EMBEDDED_REPO, "pose_to_text"),
+            spec("pair-text", "embedded", EMBEDDED_REPO, "pose_diff"),
+            spec("pose-text", "posescript-h", POSESCRIPT_REPO, "pose_to_text-H", "human"),
+            spec("pair-text", "posefix-h", POSEFIX_REPO, "pose_diff-H", "human")]
+
+
+@functools.cache
+def evaluator_task_registry() -> Registry[EvaluatorTaskSpec]:
+    registry: Registry[EvaluatorTaskSpec] = Registry("evaluator task")
+    for spec in evaluator_task_specs():
+        registry.register(spec.name, spec, help=spec.description)
+    return registry

@@ -1,21 +1,12 @@
-"""Row-level helpers shared by the tasks: poses and texts out of a dataset split, evaluator loading."""
+"""Row-level helpers shared by the tasks: texts out of a dataset split, evaluator loading (poses: benchmark.columns)."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
-from benchmark.columns import fixed_shape_array
 from benchmark.errors import InputError
-from benchmark.evaluation.results import EvaluatorInfo
-
-
-def pose_column(ds, column: str) -> np.ndarray:
-    """A fixed-shape pose column as float32 [N, 22, 3], read straight from Arrow (datasets' numpy formatter builds
-    it row by row, hundreds of times slower)."""
-    return fixed_shape_array(ds, column).astype(np.float32, copy=False)
+from benchmark.results import EvaluatorInfo
 
 
 def reference_texts(ds, mode: str) -> list[list[str]]:

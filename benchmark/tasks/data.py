@@ -54,8 +54,9 @@ def load_split(ref: DatasetRef, split: str | None = None, dataset_dirs: Mapping[
             f"dataset {ref.repo} ({ref.config}) has no pinned revision and no local folder: build it and pass "
             f"--dataset-dir {ref.repo}=DIR, or publish it and record the revision")
     try:
-        ds = datasets.load_dataset(ref.repo, ref.config, split=split, revision=ref.revision)
+        ds = datasets.load_dataset(ref.hub_repo or ref.repo, ref.config, split=split, revision=ref.revision)
     except Exception as exc:  # noqa: BLE001 - offline, auth and missing repos raise many kinds
-        raise DatasetUnavailable(f"cannot load {ref.repo} ({ref.config}, {split}, revision {ref.revision}): "
+        raise DatasetUnavailable(f"cannot load {ref.hub_repo or ref.repo} ({ref.config}, {split}, revision "
+                                 f"{ref.revision}): "
                                  f"{type(exc).__name__}: {exc}. Offline? Pass --dataset-dir {ref.repo}=DIR") from exc
     return ds, f"{ref.revision[:12]}-{ds._fingerprint[:8]}"

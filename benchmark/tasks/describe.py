@@ -8,9 +8,10 @@ full-split recall both directions, and BLEU-4 / ROUGE-L / METEOR against all ref
 
 from __future__ import annotations
 
+from benchmark.columns import pose_column
 from benchmark.requests import DescribeRequest
 from benchmark.tasks.base import Task, TaskScores
-from benchmark.tasks.common import load_evaluator, pose_column, reference_texts
+from benchmark.tasks.common import load_evaluator, reference_texts
 from benchmark.tasks.scoring import records, retrieval_scores, text_scores
 from benchmark.tasks.templates import pick_template
 

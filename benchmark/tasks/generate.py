@@ -19,9 +19,10 @@ import hashlib
 
 import numpy as np
 
+from benchmark.columns import pose_column
 from benchmark.requests import PoseRequest
 from benchmark.tasks.base import Task, TaskScores
-from benchmark.tasks.common import load_evaluator, pose_column, reference_texts
+from benchmark.tasks.common import load_evaluator, reference_texts
 from benchmark.tasks.scoring import fid_score, pose_error_scores, recall_scores, records, retrieval_scores
 from benchmark.tasks.templates import fill, pick_template
 
@@ -39,11 +40,8 @@ class _PoseTask(Task):
         from benchmark.metrics.joint_protocols import get_joint_protocol
 
         name = self.spec.joint_protocol
-        if name == "smplh-52-jtr":
+        if name in ("smplh-52-jtr", "hmr2-14", "hmr2-14-midhip"):
             return get_joint_protocol(name, model_dir=self.context.body_models_dir)
-        if name == "hmr2-14":
-            return get_joint_protocol(name, model_dir=self.context.body_models_dir,
-                                      use_hips=self.spec.dataset.config.endswith("h36m"))
         return get_joint_protocol(name)
 
     def _request(self, row_id: str, inputs: dict, caption: str | None = None) -> PoseRequest:
@@ -55,9 +53,10 @@ class _PoseTask(Task):
 
 class TextToPoseTask(_PoseTask):
     def query_texts(self, ds) -> list[str]:
-        """The description each row is generated from: its first reference text (PoseScript evaluates H2 on
-        caption index 0)."""
-        return [texts[0] for texts in reference_texts(ds, self.spec.text_references)]
+        """The description each row is generated from: its first text of the spec's `query_text` kind (PoseScript's
+        retrieval evaluates H2 on the human caption, index 0; UniPose's evaluation uses automatic caption 0), else
+        its first reference text."""
+        return [texts[0] for texts in reference_texts(ds, self.spec.query_text or self.spec.text_references)]
 
     def requests(self, ds):
         return [self._request(row_id, {"text": text}, text) for row_id, text in zip(ds["id"], self.query_texts(ds))]

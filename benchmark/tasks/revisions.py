@@ -1,8 +1,9 @@
-"""The Hub revisions the suite's datasets were published at: `datasets_build/hub/revisions.json`.
+"""The Hub revisions the suite's datasets were published at: `benchmark/tasks/revisions.json`.
 
-One entry per dataset repo:
+One entry per logical dataset (the name task specs use, e.g. "unipose-bench/posescript"), whichever Hub repo it was
+pushed to (`repo_id`, e.g. "my-org/posescript-tasks"; `unipose-bench publish --as NAME`):
 
-    {"ORG/NAME": {"revision": "<40-hex commit sha after the last push>",
+    {"ORG/NAME": {"revision": "<40-hex commit sha after the last push>", "repo_id": "<the Hub dataset id>",
                   "pushed_at": "2026-01-31T12:00:00+00:00",
                   "configs": ["image_diff", "pose_to_text-A", "pose_to_text-H", ...],
                   "fingerprint": "<16 hex: content hash of all shards>",
@@ -70,9 +71,13 @@ def load_revisions(path: str | Path = REVISIONS_FILE) -> dict[str, dict]:
 
 
 def record_revision(repo_id: str, revision: str, configs, fingerprint: str, *, splits: dict | None = None,
-                    pushed_at: str | None = None, path: str | Path = REVISIONS_FILE) -> dict:
-    """Add or replace the entry of `repo_id`; returns the entry written."""
+                    pushed_at: str | None = None, path: str | Path = REVISIONS_FILE, name: str | None = None) -> dict:
+    """Add or replace the entry of the logical dataset `name` (default: `repo_id` itself), published to the Hub
+    repo `repo_id`; returns the entry written. Task specs look entries up by logical name
+    (`unipose-bench/posescript`), whichever Hub repo the data was pushed to."""
     check_repo_id(repo_id)
+    if name is not None:
+        check_repo_id(name)
     if not isinstance(revision, str) or not _SHA.match(revision):
         raise InputError(f"revision {revision!r} is not a 40-hex commit sha", field="revision",
                          hint="pass CommitInfo.oid of the last push")
@@ -83,10 +88,11 @@ def record_revision(repo_id: str, revision: str, configs, fingerprint: str, *, s
         "pushed_at": pushed_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "configs": sorted(configs),
         "fingerprint": fingerprint,
+        "repo_id": repo_id,
     }
     if splits is not None:
         entry["splits"] = splits
-    data[repo_id] = entry
+    data[name or repo_id] = entry
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
@@ -103,6 +109,15 @@ def record_revision(repo_id: str, revision: str, configs, fingerprint: str, *, s
 def get_record(repo_id: str, path: str | Path = REVISIONS_FILE) -> dict | None:
     """The whole entry of `repo_id`, or None when it was never published."""
     return load_revisions(path).get(repo_id)
+
+
+def pinned(name: str, config: str, split: str, path: str | Path = REVISIONS_FILE) -> dict:
+    """What a task spec on logical dataset `name` pins: {"revision", "hub_repo", "fingerprint"} of `config`/`split`
+    (None values when it was never published)."""
+    entry = get_record(name, path) or {}
+    split_info = entry.get("splits", {}).get(config, {}).get(split, {})
+    return {"revision": entry.get("revision"), "hub_repo": entry.get("repo_id"),
+            "fingerprint": split_info.get("fingerprint")}
 
 
 def get_revision(repo_id: str, path: str | Path = REVISIONS_FILE) -> str | None:

@@ -1,4 +1,6 @@
-"""The explicit `datasets.Features` of the seven tasks: one schema per task, shared by every source.
+"""The seven tasks' vocabulary, defined once for the whole suite: task ids, the request kind each asks of a model,
+its input and target columns, and the explicit `datasets.Features` of its rows (one schema per task, shared by every
+source). The task specs (catalog), the builders, the dataset cards and the statistics all take them from here.
 
 Conventions
 * `id` is a string unique within the task; `source_dataset` / `source_id` say where the row comes from
@@ -21,12 +23,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Literal
 
 from datasets import Array2D, Features, Image, List, Value
 
 from benchmark.errors import InputError
+from benchmark.requests import RequestKind
 
 TASKS = ("pose_to_text", "pose_diff", "image_to_text", "image_diff", "text_to_pose", "pose_estimation", "pose_edit")
+TaskId = Literal["pose_to_text", "pose_diff", "image_to_text", "image_diff", "text_to_pose", "pose_estimation",
+                 "pose_edit"]
+# what a model is asked: text out ("describe") or poses out ("generate_pose")
+REQUEST_KIND: dict[str, RequestKind] = {
+    "pose_to_text": "describe", "pose_diff": "describe", "image_to_text": "describe", "image_diff": "describe",
+    "text_to_pose": "generate_pose", "pose_estimation": "generate_pose", "pose_edit": "generate_pose",
+}
+# the columns a request is built from, and those it is scored against
+INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "pose_to_text": ("pose",), "pose_diff": ("pose_a", "pose_b"), "image_to_text": ("image", "camera"),
+    "image_diff": ("image_a", "image_b"), "text_to_pose": ("texts",), "pose_estimation": ("image", "camera"),
+    "pose_edit": ("pose_a", "texts"),
+}
+TARGET_COLUMNS: dict[str, tuple[str, ...]] = {
+    "pose_to_text": ("texts",), "pose_diff": ("texts",), "image_to_text": ("texts", "pose"),
+    "image_diff": ("texts", "pose_a", "pose_b"), "text_to_pose": ("pose",), "pose_estimation": ("pose", "joints_3d"),
+    "pose_edit": ("pose_b",),
+}
 SPLITS = ("train", "val", "test")
 TEXT_KINDS = ("human", "automatic", "paraphrase", "refined")
 

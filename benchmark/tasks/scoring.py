@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmark.evaluation.results import ScoreEntry
+from benchmark.results import ScoreEntry
 from benchmark.metrics.base import Score, Scores
 from benchmark.metrics.bootstrap import score_with_ci
+from benchmark.metrics.specs import metric_spec
 
-PERCENT, MM = "%", "mm"
 
-
-def entry(score: Score, *, unit: str, higher_is_better: bool, seed: int, resamples: int) -> ScoreEntry:
+def entry(score: Score, key: str, *, seed: int, resamples: int) -> ScoreEntry:
+    """The result entry of `key` (its unit and direction from `benchmark.metrics.specs`), with a bootstrap interval
+    when the score carries per-sample values or sufficient statistics."""
+    spec = metric_spec(key)
     details = score.details
     if resamples and ("per_sample" in details or "sufficient_statistics" in details):
         score = score_with_ci(score, n_resamples=resamples, seed=seed)
@@ -22,7 +24,7 @@ def entry(score: Score, *, unit: str, higher_is_better: bool, seed: int, resampl
             value = score.details[key]
             small[key] = value.tolist() if isinstance(value, np.ndarray) else value
     return ScoreEntry(value=float(score.value), ci_low=score.ci_low, ci_high=score.ci_high, protocol=score.protocol,
-                      unit=unit, n=score.n, higher_is_better=higher_is_better, details=small)
+                      unit=spec.unit, n=score.n, higher_is_better=spec.higher_is_better, details=small)
 
 
 def text_scores(predictions: list[str], references: list[list[str]], *, seed: int, resamples: int):
@@ -33,7 +35,7 @@ def text_scores(predictions: list[str], references: list[list[str]], *, seed: in
     per_item: dict[str, np.ndarray] = {}
     for key, score in (("bleu", bleu(predictions, references)), ("rouge_l", rouge_l(predictions, references, seed)),
                        ("meteor", meteor(predictions, references))):
-        out[key] = entry(score, unit=PERCENT, higher_is_better=True, seed=seed, resamples=resamples)
+        out[key] = entry(score, key, seed=seed, resamples=resamples)
         if "per_sample" in score.details:
             per_item[key] = np.asarray(score.details["per_sample"])
     return out, per_item
@@ -43,7 +45,7 @@ def retrieval_scores(query_emb: np.ndarray, gallery_emb: np.ndarray, *, seed: in
                      recall_ks=(1, 5, 10, 20)):
     """R-precision (PoseScript protocol as `r_precision@k`, UniPose's grouped one as `r_precision_grouped@k`) and
     full-split recall of generated queries against their ground-truth gallery items, both directions."""
-    from benchmark.metrics.retrieval import cross_modal_recall, r_precision
+    from benchmark.metrics.retrieval import r_precision
 
     out: dict[str, ScoreEntry] = {}
     per_item: dict[str, np.ndarray] = {}
@@ -52,47 +54,55 @@ def retrieval_scores(query_emb: np.ndarray, gallery_emb: np.ndarray, *, seed: in
     if n >= pool:
         ps = r_precision(query_emb, gallery_emb, (1, 2, 3), "posescript", pool, 10, seed)
         for k in (1, 2, 3):
-            out[f"r_precision@{k}"] = entry(ps[f"R-Precision@{k}"], unit=PERCENT, higher_is_better=True, seed=seed,
+            out[f"r_precision@{k}"] = entry(ps[f"R-Precision@{k}"], f"r_precision@{k}", seed=seed,
                                             resamples=resamples)
-        out["multimodality"] = entry(ps["multimodality"], unit="cosine", higher_is_better=True, seed=seed,
-                                     resamples=resamples)
+        out["multimodality"] = entry(ps["multimodality"], "multimodality", seed=seed, resamples=resamples)
         per_item["r_precision_mean_rank"] = np.asarray(ps.details["mean_rank"])
         per_item["gt_cosine"] = np.asarray(ps["multimodality"].details["per_sample"])
         grouped = r_precision(query_emb, gallery_emb, (1, 2, 3), "grouped", pool, 10, seed)
         for k in (1, 2, 3):
-            out[f"r_precision_grouped@{k}"] = entry(grouped[f"R-Precision@{k}"], unit=PERCENT,
-                                                    higher_is_better=True, seed=seed, resamples=resamples)
+            out[f"r_precision_grouped@{k}"] = entry(grouped[f"R-Precision@{k}"], f"r_precision_grouped@{k}",
+                                                    seed=seed, resamples=resamples)
     else:
-        for key in [f"r_precision@{k}" for k in (1, 2, 3)] + [f"r_precision_grouped@{k}" for k in (1, 2, 3)]:
-            out[key] = ScoreEntry(value=None, unit=PERCENT, n=n, details={
-                "reason": f"R-precision needs at least {pool} rows (pools of {pool}); the split has {n}"})
-    ks = tuple(k for k in recall_ks if k <= n)
-    if ks:
+        reason = f"R-precision needs at least {pool} rows (pools of {pool}); the split has {n}"
+        for key in [f"r_precision@{k}" for k in (1, 2, 3)] + [f"r_precision_grouped@{k}" for k in (1, 2, 3)] + \
+                ["multimodality"]:
+            out[key] = ScoreEntry.not_computed(key, n, reason)
+    if recall_ks:
         # cross_modal_recall(pose side, text side): here the "pose side" is the ground-truth gallery
-        rec = cross_modal_recall(gallery_emb, query_emb, ks)
-        out.update(_recall_entries(rec, ks, seed, resamples))
-        per_item["rank_t2p"] = np.asarray(rec.details["ranks_t2p"])
-        per_item["rank_p2t"] = np.asarray(rec.details["ranks_p2t"])
+        entries, ranks = recall_scores(gallery_emb, query_emb, ks=recall_ks, seed=seed, resamples=resamples)
+        out.update(entries)
+        per_item.update(ranks)
     return out, per_item
 
 
-def _recall_entries(rec: Scores, ks, seed: int, resamples: int) -> dict[str, ScoreEntry]:
+def _recall_entries(rec: Scores, ks, all_ks, n: int, seed: int, resamples: int) -> dict[str, ScoreEntry]:
     out = {}
     for direction in ("p2t", "t2p"):
-        for k in ks:
-            out[f"recall_{direction}@{k}"] = entry(rec[f"{direction} R@{k}"], unit=PERCENT, higher_is_better=True,
-                                                   seed=seed, resamples=resamples)
-    out["mrecall"] = entry(rec["mRecall"], unit=PERCENT, higher_is_better=True, seed=seed, resamples=resamples)
+        for k in all_ks:
+            key = f"recall_{direction}@{k}"
+            out[key] = entry(rec[f"{direction} R@{k}"], key, seed=seed, resamples=resamples) if k in ks else \
+                ScoreEntry.not_computed(key, n, f"recall@{k} needs at least {k} rows; the split has {n}")
+    out["mrecall"] = entry(rec["mRecall"], "mrecall", seed=seed, resamples=resamples)
     return out
 
 
 def recall_scores(pose_side: np.ndarray, text_side: np.ndarray, *, ks, seed: int, resamples: int):
     from benchmark.metrics.retrieval import cross_modal_recall
 
-    ks = tuple(k for k in ks if k <= len(pose_side))
-    rec = cross_modal_recall(pose_side, text_side, ks)
-    return _recall_entries(rec, ks, seed, resamples), {"rank_t2p": np.asarray(rec.details["ranks_t2p"]),
-                                                       "rank_p2t": np.asarray(rec.details["ranks_p2t"])}
+    reachable = tuple(k for k in ks if k <= len(pose_side))
+    rec = cross_modal_recall(pose_side, text_side, reachable)
+    return _recall_entries(rec, reachable, ks, len(pose_side), seed, resamples), {
+        "rank_t2p": np.asarray(rec.details["ranks_t2p"]), "rank_p2t": np.asarray(rec.details["ranks_p2t"])}
+
+
+def _headline(scores, metric: str):
+    """The score of `metric` a protocol reports first: "MPJPE" itself, or a protocol's own label of it (h36m-17
+    names them "MPJPE (P1)" / "PA-MPJPE (P2)", averaged over actions, beside frame means)."""
+    for name in scores:
+        if name == metric or scores[name].details.get("metric") == metric:
+            return scores[name]
+    raise KeyError(f"the joint protocol reports no {metric} (it reports {', '.join(scores)})")
 
 
 def pose_error_scores(protocol, pred, gt, *, seed: int, resamples: int, actions=None):
@@ -100,8 +110,8 @@ def pose_error_scores(protocol, pred, gt, *, seed: int, resamples: int, actions=
     out = {}
     per_item = {}
     for name, key in (("MPJPE", "mpjpe"), ("PA-MPJPE", "pa_mpjpe")):
-        s = scores[name]
-        out[key] = entry(s, unit=MM, higher_is_better=False, seed=seed, resamples=resamples)
+        s = _headline(scores, name)
+        out[key] = entry(s, key, seed=seed, resamples=resamples)
         if "per_sample" in s.details:
             per_item[key] = np.asarray(s.details["per_sample"])
     if "per_action" in scores.details:
@@ -115,7 +125,9 @@ def fid_score(real: np.ndarray, generated: np.ndarray) -> ScoreEntry:
 
     s = frechet_distance(real, generated)
     # no interval: resampling a 512-d covariance square root a thousand times costs minutes
-    return ScoreEntry(value=float(s.value), protocol=s.protocol, unit="", n=s.n, higher_is_better=False,
+    spec = metric_spec("fid")
+    return ScoreEntry(value=float(s.value), protocol=s.protocol, unit=spec.unit, n=s.n,
+                      higher_is_better=spec.higher_is_better,
                       details={k: s.details[k] for k in ("eps_added", "rank_deficient", "dim")})
 
 

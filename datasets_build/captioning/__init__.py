@@ -1,5 +1,5 @@
 """Automatic captioning pipelines of PoseScript (pose descriptions, "posecodes") and PoseFix (pose-pair
-instructions, "paircodes"), re-implemented from `reference/POSESCRIPT_POSEFIX.md` sections 2 and 2.10.
+instructions, "paircodes"), re-implemented from naver/posescript `text2pose/posescript/` and `text2pose/posefix/`.
 
 Public API (imported lazily so that `import datasets_build.captioning` stays light):
   describe_poses, describe_poses_from_axis_angle            -- one description per pose

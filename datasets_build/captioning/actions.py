@@ -1,7 +1,7 @@
 """Action prefixes of the N6 / ECCV A-C descriptions ("<Someone> is <doing something>. ").
 
 Upstream looks up the BABEL `act_cat` labels of the pose's AMASS frame and maps them to phrases with a 219-entry
-table (`reference/POSESCRIPT_POSEFIX.md` 2.7). The embedded world has no BABEL labels, so callers pass per-pose
+table (`posescript/action_to_sent_template.json`). The embedded world has no BABEL labels, so callers pass per-pose
 action labels themselves; this module words them with a small table of common BABEL action categories, written for
 this suite. Labels missing from the table are ignored, as upstream ignores categories without phrases. A pose from
 DanceDB (which BABEL does not annotate) is marked with the label `DANCE_SOURCE`; it reads "dancing" only in versions

@@ -1,6 +1,7 @@
 """Code aggregation steps shared by the description (PoseScript) and instruction (PoseFix) pipelines.
 
-Order and semantics (`reference/POSESCRIPT_POSEFIX.md` 2.6, 2.10), each step a function on one pose's code list:
+Order and semantics (naver/posescript `posescript/captioning.py`, `posefix/correcting.py`), each step a function on
+one pose's code list:
 0. `transitive_ripple`: among three order relations on the same axis linking exactly three parts (a < b, b < c,
    a < c), drop the outer one (a < c).
 1. `entity_aggregation`: two codes with the same sides and interpretation whose parts form a larger part on the same

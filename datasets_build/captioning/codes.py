@@ -1,6 +1,6 @@
 """The code records the aggregation and sentence steps work on, and the word-level facts about body parts.
 
-A code says "part 1 <interpretation> [part 2]" (`reference/POSESCRIPT_POSEFIX.md` 2.5): each part is a (side, name)
+A code says "part 1 <interpretation> [part 2]" (PoseScript `posescript/captioning.py`): each part is a (side, name)
 with side 'left', 'right', None (a central part: torso, body, neck, head) or `PLURAL` (both sides, e.g. the hands).
 Paircodes (PoseFix) use the same record with `pair=True`: their interpretation is a change from pose A to pose B.
 Aggregation produces two more records: one interpretation shared by several subjects (`MultiSubject`), and one subject

@@ -1,6 +1,6 @@
 """PoseScript's automatic descriptions: joints -> posecodes -> selection -> aggregation -> text.
 
-`describe_poses(joints, version, seed)` runs the whole pipeline (`reference/POSESCRIPT_POSEFIX.md` 2) on a batch:
+`describe_poses(joints, version, seed)` runs the whole pipeline (PoseScript `posescript/captioning.py`) on a batch:
 measurement, noise, binning, super-posecodes, eligibility and random skip are numpy operations on the whole batch;
 aggregation and sentence assembly are per pose (text). Every random draw comes from one numpy Generator per call,
 seeded by (seed, version name), so the same inputs and seed give the same texts (upstream cannot be seeded, issue

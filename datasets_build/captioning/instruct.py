@@ -1,6 +1,6 @@
 """PoseFix's automatic instructions (pose A -> pose B): paircodes, pose-B posecodes, aggregation, imperative text.
 
-`describe_pose_pairs(joints_a, joints_b, version, seed)` follows `reference/POSESCRIPT_POSEFIX.md` 2.10:
+`describe_pose_pairs(joints_a, joints_b, version, seed)` follows naver/posescript `posefix/correcting.py`:
 1. paircodes: value = measure(A) - measure(B) on per-pose heading-normalised joints (angle, distance, relative
    position of the same joint, body inclination, head rotation when rotations are given), noise, binning;
 2. super-paircodes (straighten, farther / closer) from paircodes and posecodes of A or B, then their supports;

@@ -1,6 +1,6 @@
 """Posecode and paircode operators: vectorised measurements on batches of captioning joints, and their binning.
 
-Conventions (`reference/POSESCRIPT_POSEFIX.md` 1.2, 2.2):
+Conventions (naver/posescript `posescript/compute_coords.py`, `posescript/posecodes.py`, `posefix/paircodes.py`):
 * joints are float arrays [B, 35, 3] in `benchmark.body.virtual_joints.CAPTIONING_JOINTS` order, in metres, in the
   y-up captioning frame: +y up, the body faces +z, +x is the body's *left* ("A at the right of B" <=> A.x < B.x);
 * angles are in degrees, distances in metres;

@@ -1,4 +1,4 @@
-"""Kinematic ordering of the codes of one description or instruction (`reference/POSESCRIPT_POSEFIX.md` 2.7).
+"""Kinematic ordering of the codes of one description or instruction (naver/posescript `posescript/utils.order_codes`).
 
 The codes are grouped by (sided) body part and the groups are told in the order of a randomised depth-first walk of
 a body-part graph rooted at the body, so that the text moves from one part to its neighbours instead of jumping

@@ -1,6 +1,6 @@
 """The PoseFix paircode tables: pair operators, elementary paircodes and super-paircodes, compiled into arrays.
 
-Facts from `reference/POSESCRIPT_POSEFIX.md` 2.10 (upstream `corrective_data.py`, main branch). A paircode value is
+Facts from naver/posescript `posefix/corrective_data.py` (main branch). A paircode value is
 measure(A) - measure(B), so a negative value means "more in B": the first categories of each operator are the
 changes toward larger values in pose B (the left arm angle is larger in B: "bent less"; B's hand has a larger y:
 "higher"). Each operator has one "ignored" middle category (the direction switch): the sign of (category - switch)

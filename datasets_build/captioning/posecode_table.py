@@ -1,6 +1,6 @@
 """The PoseScript posecode tables: operators, elementary posecodes, super-posecodes, compiled into arrays.
 
-Facts from `reference/POSESCRIPT_POSEFIX.md` 2.2-2.5 (upstream `captioning_data.py`, main branch). Each elementary
+Facts from naver/posescript `posescript/captioning_data.py` (main branch). Each elementary
 posecode is a joint set measured by one operator, a focus body part (the subject of its sentence), and five sets of
 interpretations (operator categories):
   acceptable  - may be described;

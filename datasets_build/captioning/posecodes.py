@@ -5,7 +5,7 @@
 `count_differing_posecodes(a, b)` is the "number of differing posecodes" of PoseFix pair mining (upstream counts the
 elementary codes whose interpretation differs plus the super-posecodes produced in only one pose).
 
-Eligibility (`reference/POSESCRIPT_POSEFIX.md` 2.5): 0 = not described, 1 = described unless randomly skipped,
+Eligibility (naver/posescript `posescript/captioning.py`): 0 = not described, 1 = described unless randomly skipped,
 2 = rare (never skipped). A support-I interpretation is never described and a support-II one is not described when a
 super-posecode that requires it fired. Upstream zeroes a support-I interpretation only when some super-posecode
 requires it, so its elbow/knee "shoulder width" and part-torso "close" codes (support I by the table's definition;

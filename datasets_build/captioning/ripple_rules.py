@@ -1,11 +1,11 @@
 """Statistics-based ripple rules "A [+ B] => C": drop C when A (and B) were selected, because C then adds nothing.
 
-Upstream mined its 27 rules on AMASS posecode statistics (`reference/POSESCRIPT_POSEFIX.md` 2.6: a rule must affect at
-least 50 poses; A => C must hold in >= 70% of the poses with A, A + B => C in >= 80%; then hand-picked, keeping
-one direction of two-way rules so that a rule and its converse cannot remove both codes) and declared them for the
-left side only, the right-side rules being their mirror images. Its rule list is not reproduced here: this set was
-written for this suite from anatomy and geometry, under the same two criteria, with the three examples the reference
-quotes (rules 3, 1 and 7 below). How the rules were chosen:
+Upstream mined its 27 rules on AMASS posecode statistics (naver/posescript `posescript/captioning_data.py`: a rule
+must affect at least 50 poses; A => C must hold in >= 70% of the poses with A, A + B => C in >= 80%; then hand-picked,
+keeping one direction of two-way rules so that a rule and its converse cannot remove both codes) and declared them for
+the left side only, the right-side rules being their mirror images. Its rule list is not reproduced here: this set was
+written for this suite from anatomy and geometry, under the same two criteria, including three of upstream's rules
+(rules 3, 1 and 7 below). How the rules were chosen:
 * segment orientations fix the joint angle between them (both segments vertical: the joint is straight; one vertical
   and one horizontal: a right angle): keep the two orientations, drop the angle (rules 1-6, 25);
 * a chain of order relations through body parts whose own positions are tied (the two shoulders, the two hips, the

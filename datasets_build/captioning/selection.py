@@ -1,4 +1,4 @@
-"""Random skip of eligible codes (`reference/POSESCRIPT_POSEFIX.md` 2.5), vectorised over a batch.
+"""Random skip of eligible codes (naver/posescript `posescript/captioning.py`), vectorised over a batch.
 
 Eligibility 2 (rare) is always kept; eligibility 1 is dropped with probability `prob` when `random_skip` is on; a row
 left with no code gets all of its skipped codes back.

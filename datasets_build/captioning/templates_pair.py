@@ -1,10 +1,11 @@
 """Imperative templates of the paircodes and of the global-rotation sentence (PoseFix instructions).
 
-Written for this suite, with upstream's number of variants per interpretation (`reference/POSESCRIPT_POSEFIX.md`
-2.10). "<verb>" marks the verb, conjugated when the sentence is assembled (imperative; gerund after "while"; left
-out when chained with "and"); {p} is the body part, {o} the second part. "your" is replaced by the chosen
-determiner. Templates of the body inclination and of the head name no part. The verbs "move" and "bring" carry no
-direction: a chained predicate may drop them ("raise the left hand and <move> it forward" -> "... and forward").
+Written for this suite, with upstream's number of variants per interpretation (naver/posescript
+`posefix/corrective_data.py`). "<verb>" marks the verb, conjugated when the sentence is assembled (imperative;
+gerund after "while"; left out when chained with "and"); {p} is the body part, {o} the second part. "your" is
+replaced by the chosen determiner. Templates of the body inclination and of the head name no part. The verbs "move"
+and "bring" carry no direction: a chained predicate may drop them ("raise the left hand and <move> it forward" ->
+"... and forward").
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Sentence templates of the posecodes (descriptions, and pose-B statements of PoseFix instructions).
 
-Written for this suite; as many variants per interpretation as upstream has (`reference/POSESCRIPT_POSEFIX.md` 2.7:
-2 to 20; e.g. right angle 6, at_right 13, body lean left 20), which the tests check. Placeholders:
+Written for this suite; as many variants per interpretation as upstream has (naver/posescript
+`posescript/captioning_data.py`: 2 to 20; e.g. right angle 6, at_right 13, body lean left 20), which the tests check.
+Placeholders:
   {s} subject ("the left knee"), {v} its verb ("is"/"are", dropped after "with", or "should be" in PoseFix),
   {o} the second part, {det} the determiner, {subj} the person ("they", "he", ...), {are} a plural verb of a
   template that names its own plural subject ("the knees {are} on the floor").

@@ -1,4 +1,5 @@
-"""Sentence assembly of a PoseFix instruction from its aggregated paircodes and pose-B posecodes (reference 2.10).
+"""Sentence assembly of a PoseFix instruction from its aggregated paircodes and pose-B posecodes (naver/posescript
+`posefix/correcting.py`).
 
 Per instruction: kinematic order (`ordering`); one determiner, "the" or "your" (p = 0.5 each); transitions
 " while ", ", ", ". ", " and ", " then " (p = 0.2 each). Paircode templates are imperative ("bend your left knee

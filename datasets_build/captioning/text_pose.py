@@ -1,4 +1,4 @@
-"""Sentence assembly of a pose description from its aggregated posecodes (`reference/POSESCRIPT_POSEFIX.md` 2.7).
+"""Sentence assembly of a pose description from its aggregated posecodes (naver/posescript `posescript/captioning.py`).
 
 Per description: the codes are put in kinematic order (`ordering`); one determiner is drawn (the / their / his / her
 with p = 0.5 / 0.3 / 0.1 / 0.1); each code after the first is preceded by a transition (" while ", ", ", ". ",

@@ -1,4 +1,5 @@
-"""Named caption versions: the flag sets of the released automatic texts (`reference/POSESCRIPT_POSEFIX.md` 2.9, 2.10).
+"""Named caption versions: the flag sets of the released automatic texts (naver/posescript
+`posescript/README.md`, `posefix/README.md`).
 
 PoseScript-A2 holds three captions per pose, from the versions N2, N6 and N7 (upstream does not document their
 order in the file). The ECCV'22 PoseScript-A1 files are versions A to F. PoseFix-A holds three instructions per pair,

@@ -5,7 +5,7 @@ pretty name, license(s), language, task categories, tags, size category and the 
 block, the `CardMetadata` below), and whose body says what the data is, one section per config (the task's inputs and
 outputs, the variant, fields, text kinds and caption versions, splits and counts), sources and licenses, the exact
 command and versions that built it, what was not built and why, the descriptive statistics per config, and the
-citations. A config is a task id or a task id + "-" + variant (`datasets_build.features.parse_config`): A =
+citations. A config is a task id or a task id + "-" + variant (`benchmark.tasks.schema.parse_config`): A =
 automatic texts, H = rows with human texts, R = refined texts, or, for pose_estimation, the image dataset. The Hub
 layout metadata (`configs`, `dataset_info`) is added by `datasets_build.hub.export`, in the same step as the shards
 are written.
@@ -22,7 +22,7 @@ from importlib import metadata as importlib_metadata
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from datasets_build.features import SPLITS, parse_config, sorted_configs, task_of
+from benchmark.tasks.schema import SPLITS, parse_config, sorted_configs, task_of
 
 
 # ------------------------------------------------------------------------------------------------ citations
@@ -307,7 +307,7 @@ def build_card(metadata: CardMetadata, datasets_by_config: Mapping[str, Mapping]
 
 def card_body(metadata: CardMetadata, datasets_by_config: Mapping[str, Mapping],
               stats: Mapping[str, Mapping]) -> str:
-    from datasets_build.features import features
+    from benchmark.tasks.schema import features
 
     configs = sorted_configs(datasets_by_config)
     repo = metadata.repo_id or "PATH/TO/THIS/FOLDER"

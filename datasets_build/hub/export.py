@@ -6,14 +6,14 @@ Layout (one dataset repo per data world; one config per task, or per task varian
     <out_dir>/<config>/<split>-NNNNN-of-NNNNN.parquet     shards, images embedded as bytes
 
 A config name is a task id ("pose_to_text", the embedded world) or a task id + "-" + variant ("pose_to_text-H",
-"pose_estimation-3dpw", the real-source builds); its schema is the task's (`datasets_build.features.parse_config`,
+"pose_estimation-3dpw", the real-source builds); its schema is the task's (`benchmark.tasks.schema.parse_config`,
 `task_of`). Every function here takes `{config: DatasetDict}`.
 
 Identity with `push_to_hub(repo_id, config_name=<config>)` (datasets 5.2) is by construction: the same size estimate
 (`Dataset._estimate_nbytes`), the same shard count rule (`int(nbytes / max_shard_size) + 1`), the same contiguous
 sharding, the same embedding of external image files (`embed_table_storage`), the same parquet writer and row-group
 size, the same shard names, and the card YAML written by the same `datasets` helpers (`DatasetInfosDict`,
-`MetadataConfigs`) in the order the configs are pushed (`datasets_build.features.sorted_configs`: task order of
+`MetadataConfigs`) in the order the configs are pushed (`benchmark.tasks.schema.sorted_configs`: task order of
 `TASKS`, then variant), splits in `SPLITS` order. `tests/hub` checks it against a real `push_to_hub` run on an
 in-memory Hub.
 
@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.errors import InputError
-from datasets_build.features import SPLITS, TEXT_KINDS, features, parse_config, sorted_configs
+from benchmark.tasks.schema import SPLITS, TEXT_KINDS, features, parse_config, sorted_configs
 from benchmark.columns import fixed_shape_array
 
 README = "README.md"
@@ -88,15 +88,15 @@ def _check_features(config: str, task: str, split: str, ds, origin) -> None:
     extra = [c for c in got if c not in want]
     if missing:
         raise InputError(f"{where}: column '{missing[0]}' is missing", file=origin, field=missing[0],
-                         hint=f"the schema is datasets_build.features.features('{task}')")
+                         hint=f"the schema is benchmark.tasks.schema.features('{task}')")
     if extra:
         raise InputError(f"{where}: column '{extra[0]}' is not in the schema", file=origin, field=extra[0],
-                         hint="remove it, or change datasets_build/features.py for every source")
+                         hint="remove it, or change benchmark/tasks/schema.py for every source")
     for col in want:
         if got[col] != want[col]:
             raise InputError(f"{where}: column '{col}' has type {got[col]!r}, the schema wants {want[col]!r}",
                              file=origin, field=col,
-                             hint=f"build it with features=datasets_build.features.features('{task}')")
+                             hint=f"build it with features=benchmark.tasks.schema.features('{task}')")
 
 
 def _check_rows(config: str, split: str, ds, origin) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 def _synthetic_split(n_rows: int, seed: int):
     import datasets
 
-    from datasets_build.features import features
+    from benchmark.tasks.schema import features
 
     rng = np.random.default_rng(seed)
     words = np.array("the person raises left arm bends knees slightly right leg forward torso".split())

@@ -4,7 +4,7 @@
 1. reads and validates `from_dir` (what `export_to_dir` wrote) before any network call;
 2. pushes every config (a task id, or task id + "-" + variant such as `pose_to_text-H`) with
    `DatasetDict.push_to_hub(repo_id, config_name=<config>)`, in publishing order
-   (`datasets_build.features.sorted_configs`: task order of `TASKS`, then variant); each push writes its shards
+   (`benchmark.tasks.schema.sorted_configs`: task order of `TASKS`, then variant); each push writes its shards
    under `<config>/` and updates the card's `configs` / `dataset_info` in the same commit;
 3. downloads the card those pushes wrote, checks that it lists every config with the expected row counts, gives it
    the body and the non-layout metadata (license, tags, provenance ...) of `from_dir`'s card, and uploads it with
@@ -27,8 +27,8 @@ from pathlib import Path
 
 from benchmark.errors import BenchmarkError
 from benchmark.fingerprint import combined_fingerprint
-from datasets_build.features import sorted_configs
-from datasets_build.hub import revisions
+from benchmark.tasks.schema import sorted_configs
+from benchmark.tasks import revisions
 from datasets_build.hub.export import (
     README, export_to_dir, read_layout, split_fingerprints,
 )
@@ -100,8 +100,9 @@ def copy_layout(from_dir: str | Path, out_dir: str | Path, *, max_shard_size: st
 
 def publish(from_dir: str | Path, repo_id: str, *, token: str | None = None, private: bool | None = None,
             max_shard_size: str | int = "500MB", commit_message: str | None = None,
-            revisions_file: str | Path | None = None, api=None) -> dict:
-    """Push every config of the Hub-layout folder `from_dir` to `repo_id`; returns the revisions entry recorded.
+            revisions_file: str | Path | None = None, api=None, name: str | None = None) -> dict:
+    """Push every config of the Hub-layout folder `from_dir` to `repo_id`; returns the revisions entry recorded
+    under the logical dataset `name` (what task specs look up, e.g. "unipose-bench/posescript"; default: repo_id).
 
     `api` is the `huggingface_hub.HfApi` used for the card step (default: a new one with `token`); the pushes use
     `DatasetDict.push_to_hub`.
@@ -144,8 +145,12 @@ def publish(from_dir: str | Path, repo_id: str, *, token: str | None = None, pri
         raise
     splits = {c: {s: {"num_examples": len(datasets_by_config[c][s]), "fingerprint": fp}
                   for s, fp in per_split[c].items()} for c in configs}
-    return revisions.record_revision(repo_id, final.oid, configs, combined_fingerprint(per_split), splits=splits,
-                                     path=record)
+    entry = revisions.record_revision(repo_id, final.oid, configs, combined_fingerprint(per_split), splits=splits,
+                                      path=record, name=name)
+    from benchmark.tasks.catalog import task_registry
+
+    task_registry.cache_clear()  # the specs pin the new revision from now on
+    return entry
 
 
 def _update_card(api, repo_id: str, local_card, parent_commit: str, datasets_by_config, message: str):

@@ -1,6 +1,6 @@
 """Descriptive statistics of the task datasets, per config and split.
 
-A config is a task id or a task id + "-" + variant (`datasets_build.features.parse_config`); what is measured
+A config is a task id or a task id + "-" + variant (`benchmark.tasks.schema.parse_config`); what is measured
 depends on its task (`task_of`). The statistics are committed next to the builder that made the data
 (`stats/<config>.json`, the builder picks the folder) and embedded in the dataset card, so that a silent change of
 the data (a different count, a caption pipeline that drifts, a pose generator that collapses) shows up as a diff and
@@ -39,7 +39,7 @@ import numpy as np
 
 from benchmark.errors import InputError
 from benchmark.columns import fixed_shape_array
-from datasets_build.features import parse_config, sorted_configs, task_of
+from benchmark.tasks.schema import parse_config, sorted_configs, task_of
 
 STATS_VERSION = 2  # 2: one file per config (`config` and `task` fields)
 DEFAULT_MAX_POSE_SAMPLE = 500

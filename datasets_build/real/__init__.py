@@ -1,4 +1,4 @@
-"""Dataset builders from the real sources into the seven task schemas (`datasets_build.features`).
+"""Dataset builders from the real sources into the seven task schemas (`benchmark.tasks.schema`).
 
 One module per source family, each a pure function of the readers' outputs (`datasets_build.sources`) and options,
 returning a `common.BuildResult` = (datasets: {config name: DatasetDict}, info: BuildInfo):

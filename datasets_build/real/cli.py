@@ -125,8 +125,10 @@ def add_source_arguments(parser: argparse.ArgumentParser, *, with_source: bool =
     _add(o, "--seed", type=int, default=0, help="seed of every random choice of the build")
     _add(o, "--work-dir", type=Path, default=None, help=(
         "folder for the Arrow files of the image configs (default: a new temporary folder)"))
-    _add(o, "--caption-body-model", choices=("skeleton", "smplh"), default="skeleton", help=(
-        "body model giving the joints the captioners read for ImageScript / ImageDiff (smplh needs --body-models)"))
+    _add(o, "--caption-body-model", choices=("auto", "skeleton", "smplh"), default="auto", help=(
+        "body model giving the joints the captioners read for ImageScript / ImageDiff: auto (default) = SMPL-H, as "
+        "upstream captions, when the SMPL-H file is found (--body-models or $UNIPOSE_BENCH_BODY_MODELS), else the open "
+        "skeleton body, said in the build report"))
     _add(o, "--body-models", type=Path, default=None, help="folder of the SMPL-family model files")
     _add(o, "--imagescript-sizes", type=_sizes, default=dict(UNIPOSE_TRAIN_SIZES), help=(
         "poses sampled per training set, NAME=N,... (UniPose: h36m=15000,mpi-inf-3dhp=25000,coco=5000,mpii=5000)"))
@@ -192,10 +194,24 @@ def load_refiner(spec: str | None):
     return obj
 
 
-def caption_body_model(args):
+def caption_body_model(args, info=None):
+    """The body model the captioners read joints from. "auto": SMPL-H when its file is here (PoseScript and UniPose
+    caption SMPL-H joints), else the skeleton body with a note in the build report."""
     from benchmark.body import get_body_model
+    from benchmark.body.smpl import find_model_file
+    from benchmark.errors import MissingModelFiles
 
-    return get_body_model(args.caption_body_model, args.body_models if args.caption_body_model != "skeleton" else None)
+    choice = args.caption_body_model
+    if choice == "auto":
+        try:
+            find_model_file("smplh", args.body_models)
+            choice = "smplh"
+        except MissingModelFiles:
+            choice = "skeleton"
+            if info is not None:
+                info.note("captions read the joints of the open skeleton body: no SMPL-H model file was found "
+                          "(upstream captions SMPL-H joints; pass --body-models to do the same)")
+    return get_body_model(choice, args.body_models if choice != "skeleton" else None)
 
 
 # ------------------------------------------------------------------------------------------------ image sets
@@ -412,7 +428,7 @@ def build_from_sources(args, *, progress: bool = True):
                                   "--eft-dir, and --3dpw-dir for the test split")
         sizes = {name: args.imagescript_sizes.get(name, UNIPOSE_TRAIN_SIZES.get(name, 0)) for name in train}
         common = dict(sizes=sizes, test_size=args.test_size, refined_train_size=args.refined_train_size,
-                      seed=args.seed, body_model=caption_body_model(args), refiner=load_refiner(args.refiner),
+                      seed=args.seed, body_model=caption_body_model(args, info), refiner=load_refiner(args.refiner),
                       crop=crop_options(args), work_dir=args.work_dir, progress=progress)
         if source == "imagescript":
             from datasets_build.real.imagescript import build_imagescript

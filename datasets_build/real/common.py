@@ -3,7 +3,7 @@
 * `BuildInfo` records what was built (config -> split -> rows), what was not and why, notes, counters (e.g. missing
   images skipped), the card's source keys and text versions; `BuildResult` = (datasets, info) is what every
   builder returns.
-* Config names are `<task>-<variant>` (`config_name`, `task_of`, defined in `datasets_build.features` and
+* Config names are `<task>-<variant>` (`config_name`, `task_of`, defined in `benchmark.tasks.schema` and
   re-exported here for the builders).
 * Text order: the kind a config is about comes first (`ordered_texts`), so that "the first text of kind k" keeps the
   upstream caption index 0 of that kind.
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from benchmark.errors import InputError
-from datasets_build.features import SPLITS, config_name, features, task_of  # noqa: F401 - config names re-exported
+from benchmark.tasks.schema import SPLITS, config_name, features, task_of  # noqa: F401 - config names re-exported
 from datasets_build.sources.captions import Texts
 
 TEXT_COLUMNS = ("texts", "text_kinds", "text_versions")
@@ -184,3 +184,11 @@ def check_unique_ids(config: str, splits: dict) -> None:
                                  row=row_id, field="id",
                                  hint="the inputs of two splits overlap; pass each source split once")
             seen[row_id] = split
+
+
+def report_skipped(result, skipped: dict[str, list[int]], what: str):
+    """Count in the build report the captions a reader skipped because their ids are in no split file."""
+    for file_name, ids in sorted(skipped.items()):
+        result.info.count(f"captions skipped in {file_name} ({what} in no split file, as upstream skips them)",
+                          len(ids))
+    return result

@@ -6,7 +6,9 @@ to the crop and the key points moved into crop pixels (`image_rows`), the SMPL p
 (`has_pose`; zeros otherwise; root orientation in the camera frame), the ground-truth joints in the camera frame
 (metres; [0, 3] when the source has none) and the action label ("" when none).
 
-Conventions of the shipped configs (reference/UNIPOSE_AND_PEERS.md 1.7, 3-4; METAPOSE.md 3-4):
+Conventions of the shipped configs (4D-Humans `eval.py`, `hmr2/configs/datasets_eval.yaml`; TokenHMR
+`tokenhmr/eval.py`; liyiheng23/UniPose `posegpt/datasets/posegpt.py` @14de673; CA-PF
+`H36M-Toolbox/generate_labels_h36m.py`; MetaPose `datasets/human36m.py`, `datasets/utils.py`):
 * pose_estimation-3dpw: test = HMR 2.0's 3dpw_test.npz (joints_3d = 14 joints + pelvis, joint_set "hmr2-14") or, when
   it is not given, the 3DPW test sequences (SMPL-24 joints, SMPL pose in the camera frame).
 * pose_estimation-h36m: test = HMR 2.0's h36m_val_p2.npz (joint_set "hmr2-14", actions from the image names).

@@ -1,6 +1,6 @@
 """PoseFix -> pose_diff-A/-H and pose_edit-A/-H (the same rows under two task configs).
 
-Rows follow the release (reference/POSESCRIPT_POSEFIX.md 1.1, 1.2 and 4):
+Rows follow the release (naver/posescript `config.py`, `data.py`, `utils.py`, `evaluate.py`):
 * splits: `{split}_in_sequence_pair_ids.json` then `{split}_out_sequence_pair_ids.json`, file order; `in_sequence`
   says which list a pair comes from (A and B from one AMASS sequence);
 * poses: read as upstream's `PoseFix.get_poses_AB` (`sources.posefix.load_pair_poses`): A heading-normalised; for an
@@ -23,7 +23,7 @@ import numpy as np
 
 from benchmark.errors import InputError
 from datasets_build.real.common import (BuildInfo, BuildResult, config_name, dataset_dict, dataset_from_columns,
-                                        ordered_texts)
+                                        ordered_texts, report_skipped)
 from datasets_build.sources.posefix import PoseFixSplit
 
 TASKS = ("pose_diff", "pose_edit")
@@ -114,7 +114,9 @@ def build_posefix_from_files(release_dir: str | Path, amass_dir: str | Path, *,
     from datasets_build.sources.posescript_poses import POSE_INFO_FILE, read_pose_info
 
     pose_info = read_pose_info(Path(release_dir) / POSE_INFO_FILE)
-    splits = read_posefix(release_dir, automatic_versions=automatic_versions, pose_info=pose_info)
+    skipped: dict[str, list[int]] = {}
+    splits = read_posefix(release_dir, automatic_versions=automatic_versions, pose_info=pose_info, skipped=skipped)
     pairs = [p for split in splits.values() for p in split.pairs]
     poses_a, poses_b = load_pair_poses(pairs, pose_info, amass_dir, n_joints=52, progress=progress)
-    return build_posefix(splits, {p.pair_id: (a, b) for p, a, b in zip(pairs, poses_a, poses_b)})
+    return report_skipped(build_posefix(splits, {p.pair_id: (a, b) for p, a, b in zip(pairs, poses_a, poses_b)}),
+                          skipped, "pairs")

@@ -1,6 +1,6 @@
 """PoseScript V2 -> pose_to_text-A/-H and text_to_pose-A/-H (the same rows under two task configs).
 
-Rows follow the release (reference/POSESCRIPT_POSEFIX.md 1.1 and 4):
+Rows follow the release (naver/posescript `config.py`, `data.py`, `evaluate.py`):
 * splits: `{train,val,test}_ids_100k.json`, rows in split-file order; a pose is a row of a variant when it has at
   least one text of that variant's kind (upstream's posescript-H2 / posescript-A2 datasets);
 * -H: texts = the human texts first (file order: caption index 0 is the one upstream evaluates), then the automatic
@@ -19,7 +19,7 @@ import numpy as np
 
 from benchmark.errors import InputError
 from datasets_build.real.common import (BuildInfo, BuildResult, config_name, dataset_dict, dataset_from_columns,
-                                        ordered_texts)
+                                        ordered_texts, report_skipped)
 from datasets_build.sources.posescript import PoseScriptSplit
 
 VARIANTS = {"H": ("human", "automatic"), "A": ("automatic", "human")}  # variant -> kind order (first: required)
@@ -91,8 +91,9 @@ def build_posescript_from_files(release_dir: str | Path, amass_dir: str | Path, 
     from datasets_build.sources.posescript import read_posescript
     from datasets_build.sources.posescript_poses import POSE_INFO_FILE, load_poses, read_pose_info
 
-    splits = read_posescript(release_dir, automatic_versions=automatic_versions)
+    skipped: dict[str, list[int]] = {}
+    splits = read_posescript(release_dir, automatic_versions=automatic_versions, skipped=skipped)
     pose_info = read_pose_info(Path(release_dir) / POSE_INFO_FILE)
     ids = sorted({p.pose_id for split in splits.values() for p in split.poses})
     poses = load_poses(pose_info, amass_dir, ids, n_joints=52, normalize=True, progress=progress)
-    return build_posescript(splits, poses)
+    return report_skipped(build_posescript(splits, poses), skipped, "poses")

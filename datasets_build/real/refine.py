@@ -1,7 +1,7 @@
 """The -R variants of ImageScript / ImageDiff: automatic texts rewritten by a text model (UniPose used GPT-4).
 
 UniPose's refined rows carry the three automatic texts and one refined text (its image pickles keep items with
-exactly 4 captions, the refined one last; reference/UNIPOSE_AND_PEERS.md 1.7). Here a `Refiner` turns the automatic
+exactly 4 captions, the refined one last; `posegpt/datasets/posegpt.py` @14de673). Here a `Refiner` turns the automatic
 texts of each row into one refined text; the -R row holds the refined text first (kind "refined", version
 "<name>@<version>" of the refiner) and then its automatic texts. Which text model sits behind the protocol is the
 user's choice (an adapter around an API or a local model); without one the -R configs are not built, and the build

@@ -1,7 +1,7 @@
 """Caption files of PoseScript and PoseFix, and the texts attached to one pose or pair.
 
 A caption file is a JSON object "<id>" -> str | [str, ...] (naver/posescript `data.load_posescript` /
-`load_posefix` accept both forms; reference/POSESCRIPT_POSEFIX.md 1.1). Every text keeps its kind ("human",
+`load_posefix` accept both forms). Every text keeps its kind ("human",
 "automatic", "paraphrase") and a version: "human" / "paraphrase" for those, and for automatic texts the pipeline
 version given by the caller or, by default, "auto-<position in the list>" (the release does not document which of
 the versions N2/N6/N7 (PoseScript) sits at which position).
@@ -40,10 +40,12 @@ class Texts:
 
 
 def read_caption_file(path: str | Path, *, kind: str, id_name: str, known_ids, versions: tuple[str, ...] | None = None,
-                      ) -> dict[int, Texts]:
+                      skipped: dict[str, list[int]] | None = None) -> dict[int, Texts]:
     """id -> Texts of one caption file.
 
-    `known_ids` (a container) rejects captions of ids the release does not have. `versions`, when given, is the
+    Captions of ids outside `known_ids` (a container: the ids of the split files) are skipped, as PoseScript's and
+    PoseFix's loaders skip them (they read captions by the split files' ids); their ids are appended to
+    `skipped[file name]` when given, for the build report. `versions`, when given, is the
     version of each position in an automatic caption list; every entry must then have exactly that many texts.
     Whitespace-only texts are dropped with a warning (they carry nothing and would break tokenisers downstream).
     """
@@ -61,8 +63,9 @@ def read_caption_file(path: str | Path, *, kind: str, id_name: str, known_ids, v
         except ValueError:
             raise InputError(f"{id_name} {key!r} is not an integer", file=str(path), row=key) from None
         if item_id not in known_ids:
-            raise InputError(f"unknown {id_name} {item_id}: it is in no split file of the release", file=str(path),
-                             row=key, hint="the caption file and the split files come from different releases?")
+            if skipped is not None:
+                skipped.setdefault(Path(path).name, []).append(item_id)
+            continue
         texts = [value] if isinstance(value, str) else value
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
             raise InputError(f"expected a caption or a list of captions, got {value!r:.80}", file=str(path), row=key)

@@ -5,18 +5,18 @@ thorax, nose, head, L shoulder, L elbow, L wrist, R shoulder, R elbow, R wrist),
 `H36M_32_TO_17`. Units: metres; 3D joints in the camera frame (OpenCV axes) unless a record says "world".
 Split (the standard protocol): train S1, S5, S6, S7, S8; test S9, S11 (`SPLIT_SUBJECTS`).
 Actions: ids 2..16 of H36M's metadata (`ACTION_NAMES`); VideoPose3D keys such as "Directions 1" / "Photo" /
-"WalkDog" reduce to the 15 classes by the word before the space, "Photo" -> "TakingPhoto" (MetaPose, reference/
-METAPOSE.md 3.1) and the raw mocap spelling "WalkingDog" -> "WalkDog".
+"WalkDog" reduce to the 15 classes by the word before the space, "Photo" -> "TakingPhoto" (MetaPose
+`datasets/human36m.py`) and the raw mocap spelling "WalkingDog" -> "WalkDog".
 
-1. `read_h36m_labels(pkl)`: the label pkl of CA-PF's `H36M-Toolbox/generate_labels_h36m.py` (METAPOSE.md 3.2), a
+1. `read_h36m_labels(pkl)`: the label pkl of CA-PF's `H36M-Toolbox/generate_labels_h36m.py`, a
    list of per-frame dicts: `image` (path relative to the images folder), `joints_3d` (17 x 3, camera frame,
    metres), `joints_2d_gt` / `joints_2d_cpn` (normalised screen coordinates x/w*2-1, y/w*2-h/w), `*_crop` (pixels
    of the 192 x 256 crop), `joints_vis`, `video_id`, `image_id` (1-based frame), `subject` (int), `action`
    (2..16), `subaction` (1..2), `camera_id` (0..3), `camera` {R, T (camera centre in world mm), fx, fy, cx, cy, k,
    p}, `center`, `scale`, `box`. The original CHUNYUWANG/H36M-Toolbox `generate_labels.py` pkl (`joints_2d` in
    pixels, `joints_3d_camera` in mm) is read too.
-2. `read_h36m_npz(positions_3d, positions_2d)`: `positions_3d` / `positions_2d` dicts subject -> action key -> a
-   list of 4 per-camera arrays (frames, 17 | 32, 3) / (frames, 17, >= 2), as MetaPose reads them (METAPOSE.md 3.1);
+2. `read_h36m_npz(positions_3d, positions_2d)`: `positions_3d` / `positions_2d` dicts subject -> action key -> a list
+   of 4 per-camera arrays (frames, 17 | 32, 3) / (frames, 17, >= 2), as MetaPose reads them (`datasets/human36m.py`);
    a 3D entry that is a single array is VideoPose3D's world-frame mocap (one record without camera). 2D arrays are
    cut to the mocap length.
 3. `read_h36m_eval_p2(npz)`: HMR 2.0's `hmr2_evaluation_data/h36m_val_p2.npz` (see `hmr2_eval.py`).

@@ -1,6 +1,6 @@
 """HMR 2.0 / 4D-Humans evaluation npz files (`hmr2_evaluation_data/{3dpw_test,h36m_val_p2}.npz`).
 
-Keys (4D-Humans `hmr2/datasets/image_dataset.py`; reference/UNIPOSE_AND_PEERS.md 3-4): `imgname` (N,), `center`
+Keys (4D-Humans `hmr2/datasets/image_dataset.py`): `imgname` (N,), `center`
 (N, 2), `scale` (N,), and the 3D key points either as one `keypoints_3d` array (N, 44 | 19, 3 | 4) (19-point arrays
 are the extra joints alone and are front-padded to 44, as UniPose does) or split as `body_keypoints_3d` (N, 25, 4) +
 `extra_keypoints_3d` (N, 19, 4); optionally the 2D key points the same way (`body_keypoints_2d` / `extra_keypoints_2d`
@@ -47,15 +47,21 @@ def keypoints_44(npz: NpzFile, prefix: str, n: int, dims: tuple[int, ...]) -> np
                              file=str(npz.path), field=whole)
         return pad_to_44(arr.astype(np.float32))
     if npz.has(body) or npz.has(extra):
+        if not npz.has(extra):  # the evaluation joints (and the pelvis) are extra key points: nothing to score
+            raise npz.missing(extra, f"{body} comes with {extra}, which holds the evaluation joints")
         parts = []
         for key, count in ((body, 25), (extra, 19)):
             if not npz.has(key):
-                raise npz.missing(key, f"{body} and {extra} come together")
+                # 4D-Humans (`ImageDataset.__init__`) zero-fills missing body key points; none is evaluated
+                parts.append(None)
+                continue
             arr = npz.array(key)
             if arr.ndim != 3 or arr.shape[:2] != (n, count) or arr.shape[2] not in dims:
                 raise InputError(f"shape {list(arr.shape)} is not [{n}, {count}, {' | '.join(map(str, dims))}]",
                                  file=str(npz.path), field=key)
             parts.append(arr.astype(np.float32))
+        if parts[0] is None:
+            parts[0] = np.zeros((n, 25, parts[1].shape[2]), np.float32)
         if parts[0].shape[2] != parts[1].shape[2]:
             raise InputError("body and extra key points have different widths", file=str(npz.path), field=extra)
         return np.concatenate(parts, axis=1)

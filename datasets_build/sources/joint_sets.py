@@ -1,14 +1,15 @@
 """Joint orders of the image datasets' annotations (names only; positions come from the files).
 
 Sources of the orders:
-* `H36M_17`: the 17 Human3.6M joints used by VideoPose3D, CA-PF and MetaPose (reference/METAPOSE.md 1.1), taken
+* `H36M_17`: the 17 Human3.6M joints used by VideoPose3D, CA-PF and MetaPose (MetaPose `train.py`), taken
   from the 32 mocap joints with `H36M_32_TO_17` (H36M-Toolbox `generate_labels*.py`; index 16 and 13 sit at the same
   place, the thorax).
 * `MPII_16`: the MPII Human Pose joint ids 0..15 (the dataset's README / `annopoints.point.id`).
 * `COCO_17`: the `keypoints` list of the person category of COCO's person_keypoints JSON.
 * `OPENPOSE_COCO_18`: 3DPW's `poses2d` (OpenPose COCO-18 order; 3DPW README, "Coco-Format").
 * `HMR2_44`: 25 OpenPose BODY_25 joints + the 19 `SMPL_to_J19` extra joints of SPIN / HMR 2.0
-  (reference/UNIPOSE_AND_PEERS.md 1.8 and 4); `HMR2_EVAL_15` are its evaluation joints [25..37, 43] + pelvis 39.
+  (4D-Humans `hmr2/models/smpl_wrapper.py`, `hmr2/configs/datasets_eval.yaml`); `HMR2_EVAL_15` are its evaluation
+  joints [25..37, 43] + pelvis 39.
 * `MPI_INF_3DHP_28`: the 28 joints of the training `annot.mat` files, and `MPI_INF_3DHP_17` the 17 "relevant" joints
   of the test set (`mpii_get_joint_set.m` of the dataset; 1-based subset [8 6 15 16 17 10 11 12 24 25 26 19 20 21 5
   4 7]).

@@ -1,6 +1,6 @@
 """PoseFix (ICCV'23): pairs of PoseScript poses with modifier texts ("how to go from A to B").
 
-Files in the release folder (reference/POSESCRIPT_POSEFIX.md 1.1; naver/posescript `config.py`, `data.load_posefix`):
+Files in the release folder (naver/posescript `config.py`, `data.load_posefix`):
 * `pair_id_2_pose_ids.json`: a JSON list indexed by pair id -> [pose_A_id, pose_B_id], pose ids in the PoseScript V2
   100k space; the zip also ships `ids_2_dataset_sequence_and_frame_index_100k.json`.
 * `{train,val,test}_{in,out}_sequence_pair_ids.json`: pair ids per split and kind; a split is the `in` list followed
@@ -93,8 +93,10 @@ def read_pair_list(path: str | Path, pose_info: dict[int, PoseSource]) -> tuple[
 
 
 def read_posefix(release_dir: str | Path, *, splits=SPLITS, automatic_versions: tuple[str, ...] | None = None,
-                 pose_info: dict[int, PoseSource] | None = None) -> dict[str, PoseFixSplit]:
-    """split -> PoseFixSplit for the PoseFix release in `release_dir` (pose info read from the folder unless given)."""
+                 pose_info: dict[int, PoseSource] | None = None, skipped: dict[str, list[int]] | None = None,
+                 ) -> dict[str, PoseFixSplit]:
+    """split -> PoseFixSplit for the PoseFix release in `release_dir` (pose info read from the folder unless given).
+    Captions of pairs in no split file are skipped as upstream skips them (ids to `skipped[file name]`)."""
     root = Path(release_dir)
     unknown = set(splits) - set(SPLITS)
     if unknown:
@@ -132,7 +134,8 @@ def read_posefix(release_dir: str | Path, *, splits=SPLITS, automatic_versions: 
     files = ((HUMAN_FILE, "human", None), (AUTOMATIC_FILE, "automatic", automatic_versions),
              (PARAPHRASE_FILE, "paraphrase", None))
     texts = merge_texts(*(read_caption_file(require_file(root / name, "caption file", RELEASE_HINT), kind=kind,
-                                            id_name="pair id", known_ids=listed, versions=versions)
+                                            id_name="pair id", known_ids=listed, versions=versions,
+                                            skipped=skipped)
                           for name, kind, versions in files))
     return {s: PoseFixSplit(s, split_ids[s], tuple(
         PoseFixPair(i, *pair_poses[i], listed[i][1], texts[i]) for i in split_ids[s] if i in texts)) for s in splits}

@@ -1,6 +1,6 @@
 """PoseScript V2 (`posescript_release_v2.zip`): splits and captions of the 100k AMASS poses.
 
-Files in the release folder (reference/POSESCRIPT_POSEFIX.md 1.1; naver/posescript `config.py`, `data.py`):
+Files in the release folder (naver/posescript `config.py`, `data.py`):
 * `{train,val,test}_ids_100k.json`: JSON lists of pose ids.
 * `posescript_human_6293.json`: human captions, "<pose_id>" -> str | [str].
 * `posescript_auto_100k.json`: automatic captions, 3 per pose (pipeline versions N2, N6, N7 in an undocumented
@@ -70,10 +70,12 @@ class PoseScriptSplit:
 
 
 def read_posescript(release_dir: str | Path, *, splits=SPLITS, automatic_versions: tuple[str, ...] | None = None,
-                    check_pose_info: bool = True) -> dict[str, PoseScriptSplit]:
-    """split -> PoseScriptSplit for the PoseScript V2 release in `release_dir`.
+                    check_pose_info: bool = True, skipped: dict[str, list[int]] | None = None,
+                    ) -> dict[str, PoseScriptSplit]:
+    """split -> PoseScriptSplit for the PoseScript V2 release in `release_dir`. Captions of poses in no split file
+    are skipped as upstream skips them (their ids go to `skipped[caption file name]` when given).
 
-    All three split files are read (to reject captions of unknown poses and splits that overlap); with
+    All three split files are read (to know every split's poses and reject splits that overlap); with
     `check_pose_info`, every split id must also be in the pose-info file.
     """
     root = Path(release_dir)
@@ -97,9 +99,9 @@ def read_posescript(release_dir: str | Path, *, splits=SPLITS, automatic_version
             raise InputError(f"{len(missing)} split pose ids are not in the pose-info file (first: {missing[0]})",
                              file=str(info_path), row=missing[0])
     human = read_caption_file(require_file(root / HUMAN_FILE, "caption file", RELEASE_HINT), kind="human",
-                              id_name="pose id", known_ids=owner)
+                              id_name="pose id", known_ids=owner, skipped=skipped)
     auto = read_caption_file(require_file(root / AUTOMATIC_FILE, "caption file", RELEASE_HINT), kind="automatic",
-                             id_name="pose id", known_ids=owner, versions=automatic_versions)
+                             id_name="pose id", known_ids=owner, versions=automatic_versions, skipped=skipped)
     texts = merge_texts(human, auto)
     return {s: PoseScriptSplit(s, split_ids[s], tuple(CaptionedPose(i, texts[i]) for i in split_ids[s] if i in texts))
             for s in splits}

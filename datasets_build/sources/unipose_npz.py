@@ -1,5 +1,5 @@
 """UniPose's image-pose sets `{mpi-inf,h36m,mpii,coco,3dpw,h36m_val}.npz` (liyiheng23/UniPose
-`posegpt/datasets/posegpt.py::Image2PoseDataset`, reference/UNIPOSE_AND_PEERS.md 1.7).
+`posegpt/datasets/posegpt.py::Image2PoseDataset` @14de673).
 
 Keys: `img_path` (N,) paths relative to UniPose's dataset root; `global_orient` (N, 3) and `body_pose` (N, 63 | 69)
 SMPL axis-angle (training sets; UniPose concatenates them and keeps the first 66 values, i.e. 22 joints, root in the

@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from benchmark.body.frames import normalize_pose_heading
 from benchmark.errors import InputError
-from datasets_build.features import SPLITS, features
+from benchmark.tasks.schema import SPLITS, features
 from datasets_build.pair_mining import PosecodeCounter, choose_pose_a, sub_seed
 from datasets_build.world.canonical import snap, snap_poses
 
@@ -113,7 +113,7 @@ def code_fingerprint() -> str:
     files = sorted([*(f for f in (root / "datasets_build" / "world").glob("*.py") if f.name not in not_the_build),
                     *(f for f in (root / "datasets_build" / "captioning").glob("*.py") if f.name != "perf.py"),
                     *(root / "benchmark" / "body").glob("*.py"),
-                    root / "datasets_build" / "pair_mining.py", root / "datasets_build" / "features.py",
+                    root / "datasets_build" / "pair_mining.py", root / "benchmark" / "tasks" / "schema.py",
                     root / "datasets_build" / "sources" / "posefix.py",
                     root / "benchmark" / "fingerprint.py", root / "benchmark" / "columns.py",
                     root / "benchmark" / "body" / "data" / "skeleton_22.json"])

@@ -1,6 +1,6 @@
 """Pinhole cameras of the embedded world's renders: construction, projection, and person-crop framing.
 
-Conventions (those of `datasets_build.features`, i.e. OpenCV):
+Conventions (those of `benchmark.tasks.schema`, i.e. OpenCV):
 * Camera frame: x right, y down, z forward (the optical axis); metres.
 * `R` [B, 3, 3], `t` [B, 3] map world points to the camera frame: X_cam = R @ X_world + t. The camera centre is
   C = -R^T t.

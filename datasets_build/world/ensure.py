@@ -125,7 +125,7 @@ def _previews(world: dict, folder: Path) -> None:
     import numpy as np
     from PIL import Image
 
-    from benchmark.tasks.common import pose_column
+    from benchmark.columns import pose_column
     from benchmark.viz.poses import plot_poses
 
     folder.mkdir(parents=True, exist_ok=True)

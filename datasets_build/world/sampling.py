@@ -1,4 +1,4 @@
-"""Farthest-point sampling of poses by MPJE, as PoseScript mined its pose set (`reference/POSESCRIPT_POSEFIX.md` 1.3).
+"""Farthest-point sampling of poses by MPJE, as PoseScript mined its pose set (`src/other_utils/pose_mining.py`).
 
 MPJE(a, b) = mean over joints j of ||a_j - b_j||_2 (metres), on joint positions [J, 3]. The greedy selection
 starts from index `start` (PoseScript seeds at 0) and repeatedly adds the pose whose MPJE to its nearest selected

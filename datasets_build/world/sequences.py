@@ -1,7 +1,7 @@
 """Short motion sequences of the embedded world, so that "in-sequence" pose pairs exist as in PoseFix.
 
 PoseFix pairs a pose A with a pose B that follows it in the same AMASS sequence less than 0.5 s later
-(`reference/POSESCRIPT_POSEFIX.md` 1.3); the embedded world has no motion capture, so each sequence here moves
+(PoseScript `src/other_utils/pair_mining.py`); the embedded world has no motion capture, so each sequence here moves
 from one generated pose to another over `duration_s` seconds at `fps` frames per second. The end pose keeps the
 start pose's side (mirror flag), turns its heading by at most `max_turn_deg`, and belongs to the same archetype or,
 with probability `switch`, to a root-compatible one (standing -> arms raised, walking -> running, ...). The timing

@@ -26,6 +26,7 @@ NO_CHANGE = "Keep the same pose."
 
 
 class AutoCaptionerAdapter(ModelAdapter):
+    SUMMARY = "reference: the automatic captioning pipelines run on the ground-truth poses (the four text tasks)"
     ARGUMENTS = ("description_version", "instruction_version", "body_model", "body_models", "seed", "dataset")
     TASKS = ("pose_to_text", "pose_diff", "image_to_text", "image_diff")
 

@@ -9,6 +9,7 @@ from benchmark.requests import PoseResponse
 
 
 class CopySourceAdapter(ModelAdapter):
+    SUMMARY = "pose_edit: return pose A unchanged"
     ARGUMENTS = ()
     TASKS = ("pose_edit",)
 

@@ -22,6 +22,7 @@ def chordal_mean(poses: np.ndarray) -> np.ndarray:
 
 
 class MeanPoseAdapter(ModelAdapter):
+    SUMMARY = "floor: the mean training pose (text_to_pose, pose_estimation, pose_edit)"
     ARGUMENTS = ("train",)
     TASKS = ("text_to_pose", "pose_estimation", "pose_edit")
 

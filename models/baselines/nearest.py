@@ -17,7 +17,8 @@ from functools import cached_property
 
 import numpy as np
 
-from benchmark.adapters import TASK_IDS, AdapterMeta, ModelAdapter
+from benchmark.adapters import AdapterMeta, ModelAdapter
+from benchmark.tasks.schema import TASKS as ALL_TASKS
 from benchmark.requests import PoseResponse, TextResponse
 from models.baselines.training_data import TrainingData
 
@@ -41,8 +42,9 @@ def top(similarity: np.ndarray, n: int) -> np.ndarray:
 
 
 class NearestNeighbourAdapter(ModelAdapter):
+    SUMMARY = "nearest training item through the retrieval evaluators (poses, pairs, texts) or image thumbnails"
     ARGUMENTS = ("train", "pose_text", "pair_text")
-    TASKS = TASK_IDS
+    TASKS = ALL_TASKS
 
     def __init__(self, train: str, pose_text: str, pair_text: str):
         from benchmark.retrieval import load_evaluator

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmark.adapters import TASK_IDS, AdapterMeta, ModelAdapter
+from benchmark.adapters import AdapterMeta, ModelAdapter
+from benchmark.tasks.schema import TASKS as ALL_TASKS
 from benchmark.requests import PoseResponse, TextResponse
 from models.baselines.seeding import request_rng
 from models.baselines.training_data import TrainingData
 
 
 class RandomAdapter(ModelAdapter):
+    SUMMARY = "floor: a random training caption / instruction / pose (all seven tasks)"
     ARGUMENTS = ("train", "seed")
-    TASKS = TASK_IDS
+    TASKS = ALL_TASKS
 
     def __init__(self, train: str, seed: int | str = 0):
         self.data = TrainingData(train)

@@ -1,4 +1,6 @@
-"""Lazy access to the training splits a baseline draws from (a Hub-layout dataset folder, one config per task)."""
+"""Lazy access to the training splits a baseline draws from: a Hub-layout dataset folder, the embedded world (one
+config per task, named by the task id) or a real-source build (configs named task id + variant, e.g.
+"pose_to_text-H"); baselines ask by task id and get that task's config."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import numpy as np
 
 from benchmark.columns import fixed_shape_array
 from benchmark.errors import BenchmarkError
+from benchmark.tasks.schema import TASKS, sorted_configs
 
 
 class TrainingData:
@@ -20,7 +23,22 @@ class TrainingData:
                                  "folder in the Hub layout, e.g. the embedded world the main job builds)")
         self._cache: dict[str, object] = {}
 
-    def table(self, config: str):
+    def config_for(self, name: str) -> str:
+        """The config folder `name` refers to: itself when the folder has it, else the config of task `name` that
+        has this split: the plain task id (the embedded world), else the human-text variant "-H" (PoseScript,
+        PoseFix builds), else the first variant in publishing order."""
+        if (self.root / name).is_dir():
+            return name
+        present = [c.name for c in self.root.iterdir() if c.is_dir() and any(c.glob(f"{self.split}-*.parquet"))]
+        of_task = sorted_configs(c for c in present if c.partition("-")[0] == name and c.partition("-")[0] in TASKS)
+        if not of_task:
+            raise BenchmarkError(f"{self.root} has no {self.split} split of task {name} (it has "
+                                 f"{', '.join(sorted(present)) or 'no configs'})")
+        return next((c for c in of_task if c in (name, f"{name}-H")), of_task[0])
+
+    def table(self, name: str):
+        """The rows of config `name`, or of the config `config_for(name)` picks for task `name`."""
+        config = self.config_for(name)
         if config not in self._cache:
             import datasets
 

@@ -4,50 +4,17 @@ a ground-truth predictions file scores perfectly, and bad responses or unsupport
 import numpy as np
 import pytest
 
-from benchmark.adapters import ADAPTERS, AdapterMeta, ModelAdapter, load_adapter
+from benchmark.adapters import AdapterMeta, ModelAdapter, load_adapter
 from benchmark.evaluation.cache import ResponseCache
 from benchmark.evaluation.runner import UnsupportedTask, evaluate
 from benchmark.evaluation.validate import InvalidResponse
 from benchmark.requests import PoseResponse
-from benchmark.tasks.catalog import EMBEDDED_REPO, embedded_task_names, get_task
-from models.predictions_file import write_ground_truth
-
-
-def defaults(world):
-    from benchmark import workspace
-
-    return {"train": str(world.hub_dir), "dataset": str(world.hub_dir),
-            "pose_text": str(workspace.current_evaluator(world.build_id, "pose-text")),
-            "pair_text": str(workspace.current_evaluator(world.build_id, "pair-text"))}
-
-
-@pytest.fixture(scope="module")
-def scored(small_world, tmp_path_factory):
-    """Results of every shipped adapter (and a ground-truth predictions file) on all embedded tasks."""
-    from benchmark.cli.evaluate import default_context
-
-    ctx = default_context(seed=0, bootstrap=200)
-    out = tmp_path_factory.mktemp("contract")
-    tasks = [get_task(name, ctx) for name in embedded_task_names()]
-    results = {}
-    gt_path = out / "ground_truth.jsonl"
-    write_ground_truth(tasks, gt_path)
-    specs = [n for n in ADAPTERS.names() if n != "predictions_file"]
-    specs.append(f"predictions_file:path={gt_path},name=ground_truth,revision=1")
-    assert len(specs) == len(ADAPTERS.names())  # every registered adapter runs
-    with ResponseCache(out / "cache.sqlite") as cache:
-        for spec in specs:
-            adapter = load_adapter(spec, **defaults(small_world))
-            supported = [t for t in tasks if adapter.meta.supports(t.spec.task_id)]
-            assert supported, spec
-            for r in evaluate(adapter, supported, out, cache, progress=False):
-                results[(adapter.meta.name, r.task_id)] = r
-    return results
+from benchmark.tasks.catalog import EMBEDDED_REPO, get_task
 
 
 def _near_chance(entry, chance: float) -> bool:
     """The score lies within 4 binomial standard errors of its chance level (over the n rows, each scored once or
-    averaged over pools). The harness evaluators are trained in the test, so which draws a random text wins differs
+    averaged over pools). The test evaluators are trained in the session, so which draws a random text wins differs
     from CPU to CPU: the band must hold for any fair draw, not only for this machine's."""
     p = chance / 100
     standard_error = 100 * np.sqrt(p * (1 - p) / entry.n)

@@ -46,7 +46,7 @@ def cached(cache) -> int:
 
 
 def test_killed_run_resumes_with_identical_scores(small_world, tmp_path):
-    from benchmark.evaluation.results import TaskResult, result_path
+    from benchmark.results import TaskResult, result_path
 
     n_rows = small_world.info["rows"]["pose_to_text"]["test"]
     cache, out = tmp_path / "cache.sqlite", tmp_path / "out"

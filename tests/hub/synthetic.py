@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 
 from benchmark.body.frames import UPRIGHT_ROOT
-from datasets_build.features import TASKS, TEXT_KINDS, features, parse_config
+from benchmark.tasks.schema import TASKS, TEXT_KINDS, features, parse_config
 
 SIZES = {"train": 5, "val": 2, "test": 3}
 _WORDS = ("the", "person", "raises", "left", "arm", "bends", "knees", "slightly", "right", "leg", "forward",

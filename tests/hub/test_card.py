@@ -45,7 +45,7 @@ def test_metadata_refuses_unknown_sources_and_extra_fields():
 
 
 def test_feature_types_and_size_buckets():
-    from datasets_build.features import features
+    from benchmark.tasks.schema import features
 
     f = features("image_diff")
     assert feature_type(f["pose_a"]) == "float32[22, 3]"

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from benchmark.errors import InputError
-from datasets_build.features import SPLITS, TASKS, features, task_of
+from benchmark.tasks.schema import SPLITS, TASKS, features, task_of
 from datasets_build.hub import export as export_mod
 from datasets_build.hub.export import export_to_dir, read_layout, validate_datasets
 from tests.hub.fake_hub import FakeHub
@@ -360,7 +360,7 @@ def test_configs_differing_only_in_case_are_refused(variant_world, card_metadata
 
 def test_a_variant_gets_its_task_schema(variant_world, card_metadata, tmp_path):
     with pytest.raises(InputError, match=re.escape("config 'pose_to_text-R', split 'train': column 'texts' is "
-                                                   "missing (the schema is datasets_build.features.features("
+                                                   "missing (the schema is benchmark.tasks.schema.features("
                                                    "'pose_to_text')")):
         export_to_dir({"pose_to_text-R": variant_world["pose_estimation-h36m"]}, tmp_path / "out", card_metadata)
     dup = variant_world["pose_diff-A"]

@@ -3,12 +3,14 @@ and records the revision. No test touches the network."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from benchmark.cli.main import main
 from benchmark.errors import InputError
-from datasets_build.features import TASKS
-from datasets_build.hub import revisions
+from benchmark.tasks.schema import TASKS
+from benchmark.tasks import revisions
 from datasets_build.hub.export import split_fingerprints
 from datasets_build.hub.publish import HubUnreachable, PublishError, _update_card, publish
 from tests.hub.fake_hub import FakeHub
@@ -129,7 +131,7 @@ def test_revisions_file_round_trip_and_errors(tmp_path):
     entry = revisions.record_revision(REPO, sha, ["pose_to_text", "image_diff"], "f" * 16, path=path,
                                       pushed_at="2026-01-01T00:00:00+00:00")
     assert entry == {"revision": sha, "pushed_at": "2026-01-01T00:00:00+00:00",
-                     "configs": ["image_diff", "pose_to_text"], "fingerprint": "f" * 16}
+                     "configs": ["image_diff", "pose_to_text"], "fingerprint": "f" * 16, "repo_id": REPO}
     assert revisions.get_revision(REPO, path) == sha
     revisions.record_revision("other/repo", "a" * 40, ["pose_edit"], "0" * 16, path=path)
     assert revisions.get_revision(REPO, path) == sha and revisions.get_revision("other/repo", path) == "a" * 40
@@ -146,8 +148,20 @@ def test_revisions_file_round_trip_and_errors(tmp_path):
         revisions.load_revisions(path)
 
 
-def test_the_committed_revisions_file_is_valid():
-    revisions.load_revisions(revisions.REVISIONS_FILE)
+def test_the_committed_revisions_file_is_valid(tmp_path):
+    from benchmark.tasks.catalog import all_specs
+
+    entries = revisions.load_revisions(revisions.REVISIONS_FILE)
+    assert isinstance(entries, dict)
+    repos = {spec.dataset.repo for spec in all_specs()}
+    for repo_id, entry in entries.items():  # pinned under the logical names the task specs look up
+        assert repo_id in repos and revisions.get_revision(repo_id) == entry["revision"]
+    # the same loader refuses a broken copy, naming the file (so the check above can fail)
+    broken = tmp_path / "revisions.json"
+    broken.write_text(json.dumps({**entries, "unipose-bench/posescript": {"revision": "main"}}))
+    with pytest.raises(InputError) as err:
+        revisions.load_revisions(broken)
+    assert str(broken) in str(err.value)
 
 
 def test_a_refusing_hub_is_a_clear_error_and_records_nothing(exported, tmp_path, monkeypatch):
@@ -220,3 +234,30 @@ def test_split_fingerprints_are_per_config(exported_variants):
     assert fps["pose_to_text-H"]["train"] != fps["pose_to_text"]["train"]
     with pytest.raises(InputError, match="empty variant"):
         split_fingerprints(exported_variants, ["pose_to_text-"])
+
+
+def test_a_push_is_recorded_under_the_logical_name_the_specs_pin(exported, tmp_path, monkeypatch):
+    """publish used to record the user's repo id, which no task spec looks up: the revisions stayed unpinned."""
+    from benchmark.tasks import catalog
+
+    hub = FakeHub(tmp_path / "hub").install(monkeypatch)
+    rev = tmp_path / "revisions.json"
+    entry = publish(exported, "my-org/embedded-copy", revisions_file=rev, api=hub.api(),
+                    name="unipose-bench/posescript")
+    assert list(revisions.load_revisions(rev)) == ["unipose-bench/posescript"]
+    assert entry["repo_id"] == "my-org/embedded-copy"
+    pin = revisions.pinned("unipose-bench/posescript", "pose_to_text", "test", rev)
+    assert pin == {"revision": hub.head("my-org/embedded-copy")[0], "hub_repo": "my-org/embedded-copy",
+                   "fingerprint": split_fingerprints(exported, ["pose_to_text"])["pose_to_text"]["test"]}
+    # the specs read the pin: revision, Hub repo and content of their split
+    monkeypatch.setattr(revisions, "REVISIONS_FILE", rev)
+    monkeypatch.setattr(catalog, "pinned_revision", lambda name, config, split: revisions.pinned(name, config,
+                                                                                                  split, rev))
+    catalog.task_registry.cache_clear()
+    try:
+        ref = catalog.task_registry().get("pose_to_text/posescript-h").dataset
+        assert (ref.revision, ref.hub_repo) == (entry["revision"], "my-org/embedded-copy")
+        embedded = catalog.task_registry().get("pose_to_text/embedded").dataset
+        assert embedded.fingerprint is not None and embedded.revision is None  # the world's committed content
+    finally:
+        catalog.task_registry.cache_clear()

@@ -13,7 +13,7 @@ from benchmark.body.frames import UPRIGHT_ROOT
 from benchmark.body.joints import SMPL_BODY_PARENTS
 from benchmark.body.skeleton import skeleton_data
 from benchmark.errors import InputError
-from datasets_build.features import features
+from benchmark.tasks.schema import features
 from datasets_build.hub.stats import compare_stats, describe, load_stats, words_per_text, write_stats
 from tests.hub.synthetic import tiny_png
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from benchmark.errors import InputError
-from datasets_build.features import features
+from benchmark.tasks.schema import features
 from datasets_build.real.cli import add_source_arguments, build_from_sources
 from datasets_build.real.common import task_of
 
@@ -90,3 +90,26 @@ def test_imagescript_and_imagediff_from_the_command_line(sources, tmp_path):
         build_from_sources(parse("--source", "imagediff", *common), progress=False)
     with pytest.raises(InputError, match="module:attr"):
         build_from_sources(parse("--source", "imagescript", *common, "--refiner", "nonsense"), progress=False)
+
+
+def test_image_captions_read_smplh_joints_when_the_file_is_here(tmp_path, monkeypatch):
+    """Upstream captions SMPL-H joints; the skeleton body is the fallback, said in the build report (the default
+    used to be the skeleton even with SMPL-H files present)."""
+    from types import SimpleNamespace
+
+    from benchmark.body.smpl import ENV_VAR
+    from datasets_build.real.cli import caption_body_model
+    from datasets_build.real.common import BuildInfo
+    from tests.metrics.conftest import write_smpl_family_npz
+
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    info = BuildInfo()
+    body = caption_body_model(SimpleNamespace(caption_body_model="auto", body_models=None), info)
+    assert body.name == "skeleton" and any("no SMPL-H model file was found" in n for n in info.notes)
+    (tmp_path / "smplh").mkdir()
+    write_smpl_family_npz(tmp_path / "smplh" / "SMPLH_NEUTRAL.npz", "smplh", seed=2)
+    info = BuildInfo()
+    body = caption_body_model(SimpleNamespace(caption_body_model="auto", body_models=tmp_path), info)
+    assert body.name == "smplh" and not info.notes
+    forced = caption_body_model(SimpleNamespace(caption_body_model="skeleton", body_models=tmp_path), info)
+    assert forced.name == "skeleton"

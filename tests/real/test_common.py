@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from benchmark.errors import InputError
-from datasets_build.features import features
+from benchmark.tasks.schema import features
 from datasets_build.hub.card import CardMetadata
 from datasets_build.real.common import (ArrowRowWriter, BuildInfo, check_unique_ids, config_name, dataset_dict,
                                         ordered_texts, task_of)

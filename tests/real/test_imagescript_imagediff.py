@@ -6,7 +6,7 @@ from scipy.spatial.transform import Rotation
 
 from benchmark.body.skeleton import SkeletonBody
 from benchmark.errors import InputError
-from datasets_build.features import features
+from benchmark.tasks.schema import features
 from datasets_build.real.crops import CropOptions
 from datasets_build.real.image_poses import camera_poses_to_amass
 from datasets_build.real.image_rows import ImageSet

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from benchmark.errors import InputError
-from datasets_build.features import features
+from benchmark.tasks.schema import features
 from datasets_build.real.crops import CropOptions
 from datasets_build.real.image_rows import ImageSet, row_geometry, with_cameras_by_image, with_h36m_cameras
 from datasets_build.real.pose_estimation import build_pose_estimation

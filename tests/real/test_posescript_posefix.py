@@ -5,7 +5,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from benchmark.errors import InputError
-from datasets_build.features import features
+from benchmark.tasks.schema import features
 from datasets_build.real.posefix import build_posefix, build_posefix_from_files
 from datasets_build.real.posescript import build_posescript, build_posescript_from_files
 from datasets_build.sources.posescript import read_posescript
@@ -148,3 +148,17 @@ def test_posefix_missing_pair_poses_is_an_error(sources):
 
     with pytest.raises(InputError, match="were not loaded"):
         build_posefix(read_posefix(sources.posefix), {})
+
+
+def test_the_build_report_counts_captions_of_poses_in_no_split(sources, tmp_path):
+    import json
+    import shutil
+
+    release = tmp_path / "release"
+    shutil.copytree(sources.posescript, release)
+    human = next(release.glob("posescript_human_*.json"))
+    data = json.loads(human.read_text())
+    human.write_text(json.dumps({**data, "99998": "a pose of no split", "99999": "another"}))
+    built = build_posescript_from_files(release, sources.posescript_amass, progress=False)
+    key = f"captions skipped in {human.name} (poses in no split file, as upstream skips them)"
+    assert built.info.counts[key] == 2 and f"{key}: 2" in built.info.summary()

@@ -42,7 +42,7 @@ def small_config(kind: str, *, pre_epochs=1, ft_epochs=1, batch_size=32, lr=3e-3
 
 def make_splits(kind: str, n_train: int, n_val: int, seed: int = 0, **kwargs):
     from benchmark.retrieval.synthetic import synthetic_splits
-    from datasets_build.features import FEATURES
+    from benchmark.tasks.schema import FEATURES
 
     task = "pose_to_text" if kind == "pose-text" else "pose_diff"
     return synthetic_splits(kind, n_train, n_val, seed=seed, features=FEATURES[task], **kwargs)

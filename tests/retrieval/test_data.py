@@ -4,7 +4,7 @@ from datasets import Dataset, DatasetDict
 
 from benchmark.errors import InputError
 from benchmark.retrieval.data import extract_items, load_task_splits
-from datasets_build.features import FEATURES
+from benchmark.tasks.schema import FEATURES
 
 
 def _rows(texts, kinds, poses=None):

@@ -106,9 +106,11 @@ def test_unknown_ids_and_malformed_pair_file(release):
         read_posefix(release.root)
 
 
-def test_caption_for_unlisted_pair(release):
+def test_a_caption_of_an_unlisted_pair_is_skipped_and_counted_as_upstream_does(release):
     path = release.root / "posefix_paraphrases_4284.json"
-    write_json(path, {"4000": "raise the left arm"})
-    with pytest.raises(InputError, match="unknown pair id 4000") as err:
-        read_posefix(release.root)
-    assert err.value.file == str(path)
+    before = read_posefix(release.root)
+    data = json.loads(path.read_text())
+    write_json(path, {**data, "4000": "raise the left arm"})
+    skipped = {}
+    assert read_posefix(release.root, skipped=skipped) == before
+    assert skipped == {"posefix_paraphrases_4284.json": [4000]}

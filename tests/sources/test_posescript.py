@@ -53,14 +53,18 @@ def test_poses_from_amass(release):
         np.testing.assert_allclose(poses[i][1:], release.raw_poses[i][1:22], atol=1e-6)
 
 
-def test_unknown_pose_id_in_caption_file(release):
+def test_a_caption_of_a_pose_in_no_split_is_skipped_and_counted_as_upstream_does(release):
+    """PoseScript reads captions by the split files' ids, so a caption of another pose is never used (the reader
+    used to refuse the whole release)."""
+    before = read_posescript(release.root)
     path = release.root / "posescript_human_6293.json"
     data = json.loads(path.read_text())
     data["99999"] = "a pose nobody has"
     write_json(path, data)
-    with pytest.raises(InputError, match="unknown pose id 99999") as err:
-        read_posescript(release.root)
-    assert err.value.file == str(path) and err.value.row == "99999"
+    skipped = {}
+    after = read_posescript(release.root, skipped=skipped)
+    assert skipped == {"posescript_human_6293.json": [99999]}
+    assert after == before
 
 
 @pytest.mark.parametrize("content,match", [

@@ -125,3 +125,15 @@ def test_hmr2_eval_malformed(tmp_path):
     with pytest.raises(InputError, match="NaN") as err:
         read_hmr2_eval(tmp_path / "a.npz", source="3dpw")
     assert err.value.row == 2
+
+
+def test_hmr2_eval_without_body_keypoints_is_read_as_4d_humans_reads_it(tmp_path):
+    """4D-Humans zero-fills missing body key points; the evaluation joints are all extra ones (it used to refuse)."""
+    rng = np.random.default_rng(5)
+    truth = write_hmr2_eval_npz(tmp_path / "a.npz", rng, 4, layout="split")
+    full = read_hmr2_eval(tmp_path / "a.npz", source="3dpw")
+    arrays = {k: v for k, v in truth.items() if not k.startswith("_") and k not in ("body_keypoints_3d",
+                                                                                      "body_keypoints_2d")}
+    write_npz(tmp_path / "b.npz", arrays)
+    without_body = read_hmr2_eval(tmp_path / "b.npz", source="3dpw")
+    np.testing.assert_array_equal(without_body.joints_3d, full.joints_3d)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from benchmark.columns import fixed_shape_array
-from datasets_build.features import TASKS, features
+from benchmark.tasks.schema import TASKS, features
 from datasets_build.world.build import WorldConfig, build_world
 
 TINY = WorldConfig(n_candidates=600, n_poses=200, n_sequences=60, n_in_sequence_pairs=80, n_out_sequence_pairs=80,

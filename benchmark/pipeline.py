@@ -1,0 +1,165 @@
+"""The suite's jobs as library calls, under a thin CLI (`benchmark.cli`):
+
+* `latest_context` - a TaskContext pointing at the newest embedded-world build and its evaluators;
+* `resolve_tasks` - task names from the command line ("embedded" = the seven embedded-world tasks);
+* `main_job` - build a world (through its `benchmark.worlds` provider), load its evaluators and score them on the
+  test splits, evaluate adapters and the ground truth, write every leaderboard.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from benchmark import workspace
+from benchmark.adapters import ADAPTERS, load_adapter
+from benchmark.errors import BenchmarkError
+from benchmark.evaluation.cache import ResponseCache
+from benchmark.evaluation.ground_truth import write_ground_truth
+from benchmark.results import TaskResult, load_results, result_path
+from benchmark.evaluation.runner import evaluate
+from benchmark.leaderboard.build import build_table
+from benchmark.leaderboard.render import write_all
+from benchmark.leaderboard.spec import load_specs
+from benchmark.tasks.base import TaskContext
+from benchmark.tasks.catalog import (EMBEDDED_REPO, embedded_task_names, evaluator_task_registry, get_task,
+                                     task_names, task_registry)
+from benchmark.worlds import WORLDS
+
+# The adapters the main job runs (predictions_file needs a file: the ground truth is submitted as one).
+MAIN_JOB_ADAPTERS = ("auto_captioner", "nearest_neighbour", "copy_source", "mean_pose", "random")
+EVALUATOR_KINDS = ("pose-text", "pair-text")
+
+
+def latest_context(seed: int = 0, bootstrap: int = 1000, body_models: str | None = None) -> TaskContext:
+    """A TaskContext pointing at the newest embedded-world build and its evaluators, when they exist."""
+    ctx = TaskContext(seed=seed, bootstrap_resamples=bootstrap, body_models_dir=body_models)
+    build = workspace.latest_world_id()
+    if build is not None:
+        ctx.dataset_dirs[EMBEDDED_REPO] = workspace.world_hub_dir(build)
+        for kind in EVALUATOR_KINDS:
+            folder = workspace.current_evaluator(build, kind)
+            if folder is not None:
+                ctx.evaluator_dirs[f"{EMBEDDED_REPO}/{kind}"] = folder
+    return ctx
+
+
+def resolve_tasks(names: list[str]) -> list[str]:
+    """Task names, with "embedded" expanded to the seven embedded-world tasks; typos get a did-you-mean error."""
+    registry = task_registry()
+    out = []
+    for name in names:
+        if name == "embedded":
+            out += embedded_task_names()
+        else:
+            registry.get(name)
+            out.append(name)
+    return list(dict.fromkeys(out))
+
+
+def adapter_defaults(ctx: TaskContext, tasks) -> dict[str, str]:
+    """Arguments adapters take from the context unless their spec gives them: the embedded world's train split and
+    evaluators, and the folder the tasks' rows come from when they all come from one dataset."""
+    defaults = {}
+    if EMBEDDED_REPO in ctx.dataset_dirs:
+        defaults["train"] = str(ctx.dataset_dirs[EMBEDDED_REPO])
+        for key, kind in (("pose_text", "pose-text"), ("pair_text", "pair-text")):
+            if f"{EMBEDDED_REPO}/{kind}" in ctx.evaluator_dirs:
+                defaults[key] = str(ctx.evaluator_dirs[f"{EMBEDDED_REPO}/{kind}"])
+    repos = {task.spec.dataset.repo for task in tasks}
+    if len(repos) == 1 and next(iter(repos)) in ctx.dataset_dirs:
+        defaults["dataset"] = str(ctx.dataset_dirs[next(iter(repos))])
+    return defaults
+
+
+def evaluator_results(world, evaluators: dict, output: Path, *, seed: int, resamples: int, force: bool,
+                      world_name: str = "embedded"):
+    """Result files of the evaluators' own retrieval quality on the world's test splits (the evaluator tasks
+    "retrieval:<kind>/<world name>"; cached by version + data)."""
+    import datasets
+
+    from benchmark.retrieval.report import evaluator_result
+
+    registry = evaluator_task_registry()
+    out = []
+    for kind in EVALUATOR_KINDS:
+        evaluator, spec = evaluators[kind], registry.get(f"retrieval:{kind}/{world_name}")
+        fingerprint = world.split_fingerprints[spec.dataset.config][spec.dataset.split]
+        path = result_path(output, evaluator.name, evaluator.version, spec.name)
+        if path.is_file() and not force:
+            old = TaskResult.from_disk(path)
+            if old.dataset.fingerprint == fingerprint and old.seed == seed and old.task_version == spec.version:
+                out.append(old)
+                continue
+        ds = datasets.load_dataset(str(world.hub_dir), spec.dataset.config, split=spec.dataset.split)
+        result = evaluator_result(evaluator, ds, spec, fingerprint=fingerprint, seed=seed, resamples=resamples)
+        result.to_disk(path)
+        out.append(result)
+    return out
+
+
+def missing_reasons(adapters, tasks_by_name) -> dict[tuple[str, str], str]:
+    """Why a leaderboard cell is empty besides "the adapter does not do the task": the task's data is not here."""
+    reasons = {}
+    for name, task in tasks_by_name.items():
+        try:
+            available = task.fingerprint() is not None or task.spec.dataset.revision is not None
+        except BenchmarkError:
+            available = False
+        for adapter in adapters:
+            if adapter.meta.supports(task.spec.task_id) and not available:
+                reasons[(adapter.meta.name, name)] = (f"dataset {task.spec.dataset.repo} is not built here "
+                                                      "(needs the licensed source data; see README)")
+    return reasons
+
+
+def write_leaderboards(output: Path, adapters, ctx: TaskContext) -> dict[str, dict]:
+    """Every leaderboard spec built from the result files under `output`, written to OUTPUT/leaderboards; `ctx`
+    says which datasets are here (the others' empty cells say they are not built)."""
+    all_tasks = {name: get_task(name, ctx) for name in task_registry().names()}
+    reasons = missing_reasons(adapters, all_tasks)
+    results = load_results(output)
+    return {name: write_all(build_table(spec, results, reasons), output / "leaderboards")
+            for name, spec in load_specs().items()}
+
+
+def main_job(output: Path, *, world: str = "embedded", preset: str | None = None, seed: int = 0,
+             bootstrap: int = 1000, models=MAIN_JOB_ADAPTERS, ground_truth: bool = True, force: bool = False,
+             log=print) -> Path:
+    """The main job; returns the folder of the leaderboards. Everything is cached: a second run re-reads it."""
+    from benchmark.retrieval import load_evaluator
+
+    start = time.perf_counter()
+    provider = WORLDS.get(world)
+    preset = preset or provider.presets[0]
+    built = provider.build(preset, seed=seed, force=force,
+                           command=f"unipose-bench run --world {world} --preset {preset} --seed {seed}")
+    log(f"[world] {built.build_id}{' (cached)' if built.cached else ''}, content {built.fingerprint}: "
+        f"{built.hub_dir}")
+    provided = provider.evaluators(built)
+    for p in provided.values():
+        log(f"[evaluators] {p.kind}: {'shipped, ' if p.shipped else 'trained here, '}{p.path}")
+    evaluators = {kind: load_evaluator(p.path) for kind, p in provided.items()}
+    evaluator_results(built, evaluators, output, seed=seed, resamples=bootstrap, force=force, world_name=world)
+
+    ctx = TaskContext(seed=seed, bootstrap_resamples=bootstrap, dataset_dirs={provider.repo: built.hub_dir},
+                      evaluator_dirs={f"{provider.repo}/{kind}": p.path for kind, p in provided.items()})
+    tasks = [get_task(name, ctx) for name in task_names(provider.repo)]
+    defaults = adapter_defaults(ctx, tasks)
+    adapters = [load_adapter(spec, **defaults) for spec in models]
+    if ground_truth:
+        # the ground truth, submitted as any third party would: a labelled reference (the evaluators' ceiling)
+        path = write_ground_truth(tasks, output / "predictions" / "ground_truth.jsonl")
+        adapters.append(ADAPTERS.get("predictions_file")(path=str(path), name="ground_truth",
+                                                         revision=built.fingerprint, reference=True))
+    with ResponseCache(workspace.cache_path()) as cache:
+        for adapter in adapters:
+            supported = [t for t in tasks if adapter.meta.supports(t.spec.task_id)]
+            evaluate(adapter, supported, output, cache, overwrite=force)
+
+    written = write_leaderboards(output, adapters, ctx)
+    board_dir = output / "leaderboards"
+    log((board_dir / "embedded.md").read_text())
+    log(f"leaderboards ({len(written)} tables, markdown/CSV/LaTeX/HTML/PNG): {board_dir.resolve()}")
+    log(f"main job finished in {time.perf_counter() - start:.0f} s")
+    return board_dir

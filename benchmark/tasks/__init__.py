@@ -1,0 +1,1 @@
+"""Tasks: one typed spec per task (catalog), its data, requests and scoring."""

@@ -1,0 +1,1 @@
+"""The commands this package adds to `unipose-bench` (declared as `unipose_bench.commands` entry points)."""

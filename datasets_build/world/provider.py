@@ -1,0 +1,40 @@
+"""The embedded world as the core sees it (`benchmark.worlds.WorldProvider`), declared in pyproject.toml as the
+`unipose_bench.worlds` entry point "embedded"."""
+
+from __future__ import annotations
+
+from benchmark.errors import InputError
+from benchmark.tasks.catalog import EMBEDDED_REPO
+
+
+class EmbeddedWorldProvider:
+    repo = EMBEDDED_REPO
+    presets = ("default", "small")
+
+    def build(self, preset: str = "default", *, seed: int | None = None, force: bool = False,
+              command: str | None = None, progress: bool = True):
+        from datasets_build.world.build import PRESETS
+        from datasets_build.world.ensure import ensure_world
+
+        if preset not in PRESETS:
+            raise InputError(f"unknown preset '{preset}'", field="--preset", hint=f"use one of {', '.join(PRESETS)}")
+        config = PRESETS[preset]
+        if seed is not None:
+            config = config.model_copy(update={"seed": seed})
+        return ensure_world(config, force=force, command=command, progress=progress)
+
+    def pinned_fingerprints(self) -> dict[str, dict[str, str]]:
+        """config -> split -> content fingerprint of the default world the suite commits to (fingerprints.json)."""
+        from datasets_build.world.build import PRESETS
+        from datasets_build.world.ensure import committed_fingerprints
+
+        committed = committed_fingerprints(PRESETS["default"])
+        return committed["splits"] if committed else {}
+
+    def evaluators(self, world, *, progress: bool = True):
+        from datasets_build.world.evaluators import provide_evaluators
+
+        return provide_evaluators(world, progress=progress)
+
+
+EMBEDDED_WORLD = EmbeddedWorldProvider()
