@@ -57,15 +57,16 @@ def resolve_tasks(names: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def adapter_defaults(ctx: TaskContext, tasks) -> dict[str, str]:
-    """Arguments adapters take from the context unless their spec gives them: the embedded world's train split and
-    evaluators, and the folder the tasks' rows come from when they all come from one dataset."""
+def adapter_defaults(ctx: TaskContext, tasks, train_repo: str = EMBEDDED_REPO) -> dict[str, str]:
+    """Arguments adapters take from the context unless their spec gives them: the train splits and evaluators of
+    `train_repo` (default: the embedded world), and the folder the tasks' rows come from when they all come from one
+    dataset."""
     defaults = {}
-    if EMBEDDED_REPO in ctx.dataset_dirs:
-        defaults["train"] = str(ctx.dataset_dirs[EMBEDDED_REPO])
+    if train_repo in ctx.dataset_dirs:
+        defaults["train"] = str(ctx.dataset_dirs[train_repo])
         for key, kind in (("pose_text", "pose-text"), ("pair_text", "pair-text")):
-            if f"{EMBEDDED_REPO}/{kind}" in ctx.evaluator_dirs:
-                defaults[key] = str(ctx.evaluator_dirs[f"{EMBEDDED_REPO}/{kind}"])
+            if f"{train_repo}/{kind}" in ctx.evaluator_dirs:
+                defaults[key] = str(ctx.evaluator_dirs[f"{train_repo}/{kind}"])
     repos = {task.spec.dataset.repo for task in tasks}
     if len(repos) == 1 and next(iter(repos)) in ctx.dataset_dirs:
         defaults["dataset"] = str(ctx.dataset_dirs[next(iter(repos))])
@@ -73,9 +74,9 @@ def adapter_defaults(ctx: TaskContext, tasks) -> dict[str, str]:
 
 
 def evaluator_results(world, evaluators: dict, output: Path, *, seed: int, resamples: int, force: bool,
-                      world_name: str = "embedded"):
-    """Result files of the evaluators' own retrieval quality on the world's test splits (the evaluator tasks
-    "retrieval:<kind>/<world name>"; cached by version + data)."""
+                      repo: str = EMBEDDED_REPO):
+    """Result files of the evaluators' own retrieval quality on the world's test splits (the evaluator tasks on
+    dataset `repo`; cached by version + data)."""
     import datasets
 
     from benchmark.retrieval.report import evaluator_result
@@ -83,7 +84,12 @@ def evaluator_results(world, evaluators: dict, output: Path, *, seed: int, resam
     registry = evaluator_task_registry()
     out = []
     for kind in EVALUATOR_KINDS:
-        evaluator, spec = evaluators[kind], registry.get(f"retrieval:{kind}/{world_name}")
+        spec = next((registry.get(n) for n in registry.names() if registry.get(n).kind == kind
+                     and registry.get(n).dataset.repo == repo), None)
+        if spec is None:
+            raise BenchmarkError(f"no evaluator task scores the {kind} evaluator on {repo} "
+                                 "(benchmark.tasks.catalog.evaluator_task_specs)")
+        evaluator = evaluators[kind]
         fingerprint = world.split_fingerprints[spec.dataset.config][spec.dataset.split]
         path = result_path(output, evaluator.name, evaluator.version, spec.name)
         if path.is_file() and not force:
@@ -140,12 +146,12 @@ def main_job(output: Path, *, world: str = "embedded", preset: str | None = None
     for p in provided.values():
         log(f"[evaluators] {p.kind}: {'shipped, ' if p.shipped else 'trained here, '}{p.path}")
     evaluators = {kind: load_evaluator(p.path) for kind, p in provided.items()}
-    evaluator_results(built, evaluators, output, seed=seed, resamples=bootstrap, force=force, world_name=world)
+    evaluator_results(built, evaluators, output, seed=seed, resamples=bootstrap, force=force, repo=provider.repo)
 
     ctx = TaskContext(seed=seed, bootstrap_resamples=bootstrap, dataset_dirs={provider.repo: built.hub_dir},
                       evaluator_dirs={f"{provider.repo}/{kind}": p.path for kind, p in provided.items()})
     tasks = [get_task(name, ctx) for name in task_names(provider.repo)]
-    defaults = adapter_defaults(ctx, tasks)
+    defaults = adapter_defaults(ctx, tasks, train_repo=provider.repo)
     adapters = [load_adapter(spec, **defaults) for spec in models]
     if ground_truth:
         # the ground truth, submitted as any third party would: a labelled reference (the evaluators' ceiling)
@@ -159,7 +165,8 @@ def main_job(output: Path, *, world: str = "embedded", preset: str | None = None
 
     written = write_leaderboards(output, adapters, ctx)
     board_dir = output / "leaderboards"
-    log((board_dir / "embedded.md").read_text())
+    if (board_dir / f"{world}.md").is_file():  # the world's own board, if it has one
+        log((board_dir / f"{world}.md").read_text())
     log(f"leaderboards ({len(written)} tables, markdown/CSV/LaTeX/HTML/PNG): {board_dir.resolve()}")
     log(f"main job finished in {time.perf_counter() - start:.0f} s")
     return board_dir

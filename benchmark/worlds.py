@@ -44,3 +44,15 @@ class WorldProvider(Protocol):
 
 
 WORLDS: Registry[WorldProvider] = Registry.from_plugins("world", "unipose_bench.worlds")
+
+
+def provider_of(repo: str) -> WorldProvider | None:
+    """The installed provider of the world whose dataset is `repo`, if any (a broken plugin counts as none)."""
+    for name in WORLDS.names():
+        try:
+            provider = WORLDS.get(name)
+        except ImportError:
+            continue
+        if provider.repo == repo:
+            return provider
+    return None

@@ -37,7 +37,7 @@ def _models() -> list[str]:
     for name in sorted(ADAPTERS.names()):
         try:
             cls = ADAPTERS.get(name)
-        except ImportError as exc:  # a plugin whose package is broken: say so, list the rest
+        except (ImportError, AttributeError) as exc:  # a plugin whose package is broken: say so, list the rest
             lines.append(f"{name:18s} (cannot be imported: {exc})")
             continue
         args = ", ".join(getattr(cls, "ARGUMENTS", ())) or "none"
@@ -67,8 +67,15 @@ def _leaderboards() -> list[str]:
 def _worlds() -> list[str]:
     from benchmark.worlds import WORLDS
 
-    return [f"{name:18s} dataset {WORLDS.get(name).repo}; presets {', '.join(WORLDS.get(name).presets)}"
-            for name in WORLDS.names()]
+    lines = []
+    for name in WORLDS.names():
+        try:
+            provider = WORLDS.get(name)
+        except (ImportError, AttributeError) as exc:
+            lines.append(f"{name:18s} (cannot be imported: {exc})")
+            continue
+        lines.append(f"{name:18s} dataset {provider.repo}; presets {', '.join(provider.presets)}")
+    return lines
 
 
 def run(args) -> int:

@@ -44,7 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"unipose-bench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in all_commands().items():
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the other commands down
+            if help_text is not None:  # the core's own commands are never skipped
+                raise
+            print(f"unipose-bench: warning: skipping the command '{name}' of a plugin ({module_name}): "
+                  f"{type(exc).__name__}: {exc}", file=sys.stderr)
+            continue
         help_text = help_text or (module.__doc__ or name).strip().splitlines()[0].rstrip(".")
         cmd = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip(),
                              formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -54,7 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except BenchmarkError as exc:  # e.g. two installed packages declare one command
+        print(f"unipose-bench: error: {exc}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmark.pipeline import MAIN_JOB_ADAPTERS
-
 
 def add_arguments(parser):
     parser.add_argument("--output", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
@@ -25,15 +23,17 @@ def add_arguments(parser):
                         help="size of the world (embedded: default, under a minute to build on 2 cores; or small)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the world, templates and metrics")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CIs")
-    parser.add_argument("--models", nargs="+", default=list(MAIN_JOB_ADAPTERS), help="adapters to run")
+    parser.add_argument("--models", nargs="+", default=None,
+                        help="adapters to run (default: the suite's baselines and references, "
+                             "benchmark.pipeline.MAIN_JOB_ADAPTERS)")
     parser.add_argument("--no-ground-truth", action="store_true",
                         help="do not score the ground truth as a predictions file")
     parser.add_argument("--force", action="store_true", help="rebuild and re-evaluate everything")
 
 
 def run(args) -> int:
-    from benchmark.pipeline import main_job
+    from benchmark.pipeline import MAIN_JOB_ADAPTERS, main_job
 
     main_job(args.output, world=args.world, preset=args.preset, seed=args.seed, bootstrap=args.bootstrap,
-             models=args.models, ground_truth=not args.no_ground_truth, force=args.force)
+             models=args.models or MAIN_JOB_ADAPTERS, ground_truth=not args.no_ground_truth, force=args.force)
     return 0

@@ -72,12 +72,18 @@ def collect_responses(adapter: ModelAdapter, requests: Sequence, cache: Response
     return [cached[r.request_hash] for r in requests], n_cached
 
 
+def _other_split(task: Task, split: str | None) -> str | None:
+    """`split` when it is not the task's evaluation split (its results get their own file), else None."""
+    return split if split not in (None, task.spec.dataset.split) else None
+
+
 def reusable_result(adapter: ModelAdapter, task: Task, output_dir: str | Path, *, limit: int | None,
                     split: str | None) -> TaskResult | None:
     """An existing result of this adapter revision on this task that the same run would reproduce: same task
     version, seed, limit and split, same dataset content, same evaluator versions (MTEB's "only missing")."""
     meta = adapter.meta
-    path = result_path(output_dir, meta.name, meta.revision, task.spec.name, split=split, limit=limit)
+    path = result_path(output_dir, meta.name, meta.revision, task.spec.name, split=_other_split(task, split),
+                       limit=limit)
     if not path.is_file() or not getattr(adapter, "cacheable", True):
         return None
     try:
@@ -147,7 +153,8 @@ def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Pat
             n_requests=len(requests), n_cached=n_cached, runtime_s=round(time.perf_counter() - start, 3),
             environment=environment(),
         )
-        path = result_path(output_dir, meta.name, meta.revision, spec.name, split=split, limit=limit)
+        path = result_path(output_dir, meta.name, meta.revision, spec.name, split=_other_split(task, split),
+                           limit=limit)
         write_jsonl_atomic(path.with_suffix(".samples.jsonl"), scored.samples)
         result.to_disk(path)
         results.append(result)

@@ -43,11 +43,11 @@ EDIT_METRICS = ("mpjpe", "pa_mpjpe", "fid", "recall_t2p@1", "recall_t2p@5", "rec
 def _pin(repo: str, config: str) -> dict:
     """What a spec on `repo`'s `config` pins: the published revision, Hub repo and test-split content fingerprint
     (benchmark/tasks/revisions.json); for the embedded world, the content its provider commits to."""
-    if repo == EMBEDDED_REPO:
-        from benchmark.worlds import WORLDS
+    from benchmark.worlds import provider_of
 
-        pinned = WORLDS.get("embedded").pinned_fingerprints() if "embedded" in WORLDS else {}
-        return {"fingerprint": pinned.get(config, {}).get("test")}
+    provider = provider_of(repo)
+    if provider is not None:  # a world any machine builds: the content its provider commits to
+        return {"fingerprint": provider.pinned_fingerprints().get(config, {}).get("test")}
     return pinned_revision(repo, config, "test")
 
 
@@ -126,7 +126,8 @@ def all_specs() -> list[TaskSpec]:
              description="estimate the 3D pose of the person in an image (3DPW test, HMR2 14 joints)",
              dataset=_dataset(POSE_ESTIMATION_REPO, "pose_estimation-3dpw"), metrics=EST_METRICS,
              main_metric="pa_mpjpe", evaluators=(), joint_protocol="hmr2-14"),
-    TaskSpec(name="pose_estimation/h36m-p2", task_id="pose_estimation", version=1,
+    # version 2: the pelvis (J19[14]) centring of 4D-Humans replaced the mid-hip of version 1
+    TaskSpec(name="pose_estimation/h36m-p2", task_id="pose_estimation", version=2,
              description=("estimate the 3D pose of the person in an image (Human3.6M S9/S11 (HMR2 h36m_val_p2), HMR2 "
                           "14 joints, pelvis-centred)"),
              dataset=_dataset(POSE_ESTIMATION_REPO, "pose_estimation-h36m"), metrics=EST_METRICS,

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from benchmark.errors import BenchmarkError
-from benchmark.fingerprint import shards_fingerprint
+from benchmark.fingerprint import dataset_fingerprint, shards_fingerprint
 from benchmark.tasks.spec import DatasetRef
 
 
@@ -59,4 +59,5 @@ def load_split(ref: DatasetRef, split: str | None = None, dataset_dirs: Mapping[
         raise DatasetUnavailable(f"cannot load {ref.hub_repo or ref.repo} ({ref.config}, {split}, revision "
                                  f"{ref.revision}): "
                                  f"{type(exc).__name__}: {exc}. Offline? Pass --dataset-dir {ref.repo}=DIR") from exc
-    return ds, f"{ref.revision[:12]}-{ds._fingerprint[:8]}"
+    # the content fingerprint, as for a local folder: it is what the published revision pins (revisions.json)
+    return ds, dataset_fingerprint(ds)

@@ -12,15 +12,10 @@ from benchmark.columns import pose_column
 from benchmark.requests import DescribeRequest
 from benchmark.tasks.base import Task, TaskScores
 from benchmark.tasks.common import load_evaluator, reference_texts
+from benchmark.tasks.schema import INPUT_COLUMNS
 from benchmark.tasks.scoring import records, retrieval_scores, text_scores
 from benchmark.tasks.templates import pick_template
 
-INPUT_COLUMNS = {
-    "pose_to_text": ("pose",),
-    "pose_diff": ("pose_a", "pose_b"),
-    "image_to_text": ("image",),
-    "image_diff": ("image_a", "image_b"),
-}
 PAIR_TASKS = ("pose_diff", "image_diff")
 
 

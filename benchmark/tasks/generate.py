@@ -92,7 +92,7 @@ class PoseEstimationTask(_PoseTask):
     def score(self, ds, responses):
         ctx = self.context
         protocol = self.joint_protocol()
-        if self.spec.joint_protocol in ("hmr2-14", "h36m-17"):
+        if self.spec.joint_protocol in ("hmr2-14", "hmr2-14-midhip", "h36m-17"):
             truth = pose_column(ds, "joints_3d")
         else:
             truth = pose_column(ds, "pose")

@@ -11,7 +11,8 @@ pushed to (`repo_id`, e.g. "my-org/posescript-tasks"; `unipose-bench publish --a
 
 `configs` are the config names pushed (task ids, or task id + "-" + variant), sorted by name.
 
-Task specs pin `revision` (`get_revision(repo_id)`), so a task always scores the data it was defined on. The split
+Task specs pin the revision, Hub repo and content of their split (`pinned(name, config, split)`), so a task always
+scores the data it was defined on. The split
 fingerprints are the content fingerprints (`benchmark.fingerprint`) of the split's shards, the same value a local copy
 of the layout (`unipose-bench publish --to-dir`) gets when it is loaded, so a result on a local copy can be matched to
 the published revision. The file is rewritten atomically (temporary file + rename).

@@ -38,10 +38,10 @@ REQUEST_KIND: dict[str, RequestKind] = {
     "pose_to_text": "describe", "pose_diff": "describe", "image_to_text": "describe", "image_diff": "describe",
     "text_to_pose": "generate_pose", "pose_estimation": "generate_pose", "pose_edit": "generate_pose",
 }
-# the columns a request is built from, and those it is scored against
+# the columns a request is built from (text tasks: its inputs, named as the columns), and those it is scored against
 INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "pose_to_text": ("pose",), "pose_diff": ("pose_a", "pose_b"), "image_to_text": ("image", "camera"),
-    "image_diff": ("image_a", "image_b"), "text_to_pose": ("texts",), "pose_estimation": ("image", "camera"),
+    "pose_to_text": ("pose",), "pose_diff": ("pose_a", "pose_b"), "image_to_text": ("image",),
+    "image_diff": ("image_a", "image_b"), "text_to_pose": ("texts",), "pose_estimation": ("image",),
     "pose_edit": ("pose_a", "texts"),
 }
 TARGET_COLUMNS: dict[str, tuple[str, ...]] = {

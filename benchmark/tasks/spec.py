@@ -18,7 +18,8 @@ from benchmark.tasks.schema import REQUEST_KIND, TASKS, TaskId
 class DatasetRef(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    repo: str = Field(description="Hub dataset id, or a name that `--dataset-dir NAME=DIR` maps to a local folder")
+    repo: str = Field(description="logical dataset name (e.g. unipose-bench/posescript): a local folder given with "
+                                  "`--dataset-dir NAME=DIR`, or the Hub repo it was published to (`hub_repo`)")
     config: str
     split: str = "test"
     revision: str | None = Field(None, description="Hub commit sha; None for a locally built dataset (its content "

@@ -53,7 +53,8 @@ def run(args) -> int:
             from datasets_build.world.ensure import record_fingerprints
 
             # the committed statistics are those of the default world (seed 0) only
-            for path in record_fingerprints(world, config, with_stats=config == PRESETS["default"]):
+            preset = args.preset if config == PRESETS[args.preset] else None  # not another seed's world
+            for path in record_fingerprints(world, config, with_stats=config == PRESETS["default"], preset=preset):
                 print(f"recorded: {path}")
         if args.out is not None:
             copy_layout(world.hub_dir, args.out, overwrite=args.overwrite)

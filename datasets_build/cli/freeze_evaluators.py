@@ -1,6 +1,6 @@
 """Train the retrieval evaluators the suite ships for the default embedded world, once, and freeze them.
 
-    unipose-bench freeze-evaluators                 # about 40 minutes on 2 cores
+    unipose-bench freeze-evaluators                 # about an hour on 2 cores (55-70 min measured)
 
 Builds (or reuses) the default embedded world, checks it against the committed fingerprints, trains the pose-text
 and pair-text evaluators with the "frozen" recipe on its train splits (with extra automatic caption draws), selects

@@ -32,9 +32,13 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
+    from benchmark.errors import InputError
     from datasets_build.hub.publish import copy_layout, publish
 
     if args.to_dir:
+        if args.logical_name:
+            raise InputError("--as names what a Hub push is recorded as; a --to-dir copy records nothing",
+                             field="--as", hint="drop --as, or publish with --repo-id")
         out = copy_layout(args.from_dir, args.to_dir, max_shard_size=args.max_shard_size, overwrite=args.overwrite)
         print(f"wrote the Hub layout of {args.from_dir} to {out}")
         return 0

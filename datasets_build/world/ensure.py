@@ -22,8 +22,7 @@ from benchmark.errors import InputError
 from benchmark.tasks.catalog import EMBEDDED_REPO
 from datasets_build.world.build import (DESCRIPTION_VERSIONS, INSTRUCTION_VERSIONS, SOURCE, WorldConfig, build_id,
                                         build_world)
-
-FINGERPRINTS_FILE = Path(__file__).with_name("fingerprints.json")
+from datasets_build.world.provider import FINGERPRINTS_FILE
 
 
 @dataclass(frozen=True)
@@ -65,16 +64,23 @@ def committed_fingerprints(config: WorldConfig) -> dict | None:
     return next((e for e in entries if e["config"] == wanted), None)
 
 
-def record_fingerprints(world: World, config: WorldConfig, *, with_stats: bool = False) -> list[Path]:
-    """Record `world`'s fingerprints as the committed ones of `config` (and, with `with_stats`, its statistics as the
-    committed statistics); returns the files written."""
+def record_fingerprints(world: World, config: WorldConfig, *, with_stats: bool = False,
+                        preset: str | None = None) -> list[Path]:
+    """Record `world`'s fingerprints as the committed ones of `config`, named `preset` when it is a preset's (the
+    "default" one is what the embedded task specs pin), and with `with_stats` its statistics as the committed
+    statistics; returns the files written."""
     wanted = config.model_dump(mode="json")
-    entries = [e for e in _committed_entries() if e["config"] != wanted]
-    entries.append({"config": wanted, "fingerprint": world.fingerprint, "splits": world.split_fingerprints})
+    entries = [e for e in _committed_entries()
+               if e["config"] != wanted and (preset is None or e.get("preset") != preset)]
+    entry = {"config": wanted, "fingerprint": world.fingerprint, "splits": world.split_fingerprints}
+    entries.append({**entry, "preset": preset} if preset else entry)
     entries.sort(key=lambda e: json.dumps(e["config"], sort_keys=True))
     tmp = FINGERPRINTS_FILE.with_name(FINGERPRINTS_FILE.name + ".tmp")
     tmp.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n")
     tmp.replace(FINGERPRINTS_FILE)
+    from benchmark.tasks.catalog import task_registry
+
+    task_registry.cache_clear()  # the embedded specs pin the new content from now on
     written = [FINGERPRINTS_FILE]
     if with_stats:
         target = Path(__file__).with_name("stats")

@@ -85,6 +85,8 @@ def _core_graph() -> dict[str, set[str]]:
         for item in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = [a.name for a in item.names] if isinstance(item, ast.Import) else \
                 [item.module] if isinstance(item, ast.ImportFrom) and item.level == 0 and item.module else []
+            if isinstance(item, ast.ImportFrom) and item.module == "benchmark":  # from benchmark import workspace
+                names = [f"benchmark.{a.name}" for a in item.names]
             for name in names:
                 pieces = name.split(".")
                 if pieces[0] == "benchmark" and len(pieces) > 1 and pieces[1] != node:

@@ -9,7 +9,8 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-NEEDED = ("benchmark/tasks/__init__.py", "benchmark/tasks/templates/pose_to_text.json", "benchmark/tasks/revisions.json",
+NEEDED = ("benchmark/tasks/__init__.py", "benchmark/tasks/templates/pose_to_text.json",
+          "benchmark/tasks/revisions.json",
           "benchmark/leaderboard/specs/embedded.yaml", "benchmark/leaderboard/specs/paper_table2_comprehension.yaml",
           "benchmark/body/data/skeleton_22.json", "datasets_build/world/fingerprints.json",
           "datasets_build/world/stats/pose_to_text.json", "datasets_build/world/evaluators/pose-text/model.safetensors",

@@ -19,6 +19,10 @@ version = "0.3.0"
 [project.entry-points."unipose_bench.adapters"]
 acme_captioner = "acme_captioner:AcmeCaptioner"
 
+# a command whose module does not exist: it is skipped with a warning, the other commands keep working
+[project.entry-points."unipose_bench.commands"]
+acme-broken = "acme_missing_module"
+
 [tool.setuptools]
 py-modules = ["acme_captioner"]
 """
@@ -65,6 +69,7 @@ def test_an_installed_third_party_adapter_is_found_and_scored(small_world, tmp_p
     assert listed.returncode == 0, listed.stderr
     assert "acme_captioner     ACME's constant captioner (a plugin test)" in listed.stdout
     assert "arguments: sentence" in listed.stdout
+    assert "skipping the command 'acme-broken' of a plugin (acme_missing_module): ModuleNotFoundError" in listed.stderr
 
     out = tmp_path / "out"
     run = _cli("evaluate", "--model", "acme_captioner:sentence=The person is sitting.", "--tasks",

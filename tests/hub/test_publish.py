@@ -261,3 +261,27 @@ def test_a_push_is_recorded_under_the_logical_name_the_specs_pin(exported, tmp_p
         assert embedded.fingerprint is not None and embedded.revision is None  # the world's committed content
     finally:
         catalog.task_registry.cache_clear()
+
+
+def test_a_split_loaded_from_the_hub_has_the_content_fingerprint_its_revision_pins(exported, monkeypatch):
+    """Hub loads used to record "<revision>-<datasets cache fingerprint>", which never equals the pinned content
+    fingerprint: every published result would have been flagged as measured on other data."""
+    import datasets
+
+    from benchmark.tasks import data
+    from benchmark.tasks.spec import DatasetRef
+
+    pinned = split_fingerprints(exported, ["pose_to_text"])["pose_to_text"]["test"]
+    local = datasets.load_dataset(str(exported), "pose_to_text", split="test")
+    calls = []
+
+    def from_the_hub(repo, config, split, revision):
+        calls.append((repo, config, split, revision))
+        return local
+
+    monkeypatch.setattr(datasets, "load_dataset", from_the_hub)
+    ref = DatasetRef(repo="unipose-bench/embedded-world", config="pose_to_text", revision="a" * 40,
+                     hub_repo="my-org/world", fingerprint=pinned)
+    ds, fingerprint = data.load_split(ref, dataset_dirs={})
+    assert calls == [("my-org/world", "pose_to_text", "test", "a" * 40)]
+    assert fingerprint == pinned and len(ds) == len(local)

@@ -48,6 +48,7 @@ def test_hmr2_14_centres_on_the_pelvis_for_every_dataset_and_the_mid_hip_is_a_na
     pelvis = get_joint_protocol("hmr2-14", regressor=np.eye(19, 6890))
     expected = np.linalg.norm((pred[:, :14] - pred[:, 14:]) - (gt[:, :14] - gt[:, 14:]), axis=-1).mean(axis=1) * 1000
     np.testing.assert_allclose(pelvis.errors(pred, gt)["MPJPE"], expected, rtol=1e-9)
+    assert get_task("pose_estimation/h36m-p2", ctx).spec.version == 2  # its protocol changed: old results stay out
     midhip = get_joint_protocol("hmr2-14-midhip", regressor=np.eye(19, 6890))
     assert midhip.name == "hmr2-14-midhip" and "mid-hip" in midhip.protocol
     assert not np.allclose(midhip.errors(pred, gt)["MPJPE"], expected)
