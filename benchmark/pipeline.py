@@ -22,7 +22,7 @@ from benchmark.leaderboard.build import build_table
 from benchmark.leaderboard.render import write_all
 from benchmark.leaderboard.spec import load_specs
 from benchmark.tasks.base import TaskContext
-from benchmark.tasks.catalog import (EMBEDDED_REPO, embedded_task_names, evaluator_task_registry, get_task,
+from benchmark.tasks.catalog import (EMBEDDED_REPO, embedded_task_names, evaluator_task_specs, get_task,
                                      task_names, task_registry)
 from benchmark.worlds import WORLDS
 
@@ -81,11 +81,9 @@ def evaluator_results(world, evaluators: dict, output: Path, *, seed: int, resam
 
     from benchmark.retrieval.report import evaluator_result
 
-    registry = evaluator_task_registry()
     out = []
     for kind in EVALUATOR_KINDS:
-        spec = next((registry.get(n) for n in registry.names() if registry.get(n).kind == kind
-                     and registry.get(n).dataset.repo == repo), None)
+        spec = next((s for s in evaluator_task_specs() if s.kind == kind and s.dataset.repo == repo), None)
         if spec is None:
             raise BenchmarkError(f"no evaluator task scores the {kind} evaluator on {repo} "
                                  "(benchmark.tasks.catalog.evaluator_task_specs)")

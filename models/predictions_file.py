@@ -123,16 +123,15 @@ def read_predictions(path: str | Path) -> dict[tuple[str, str], object]:
 def _check_task_names(predictions, first_line: dict[str, str], file: str) -> None:
     """Task names are matched exactly, never by prefix: a name the suite does not know is refused with the line
     that first uses it."""
-    import difflib
-
+    from benchmark.registry import UnknownName
     from benchmark.tasks.catalog import task_registry
 
-    known = task_registry().names()
     for task in sorted({task for task, _ in predictions}):
-        if task not in known:
-            close = difflib.get_close_matches(task, known, n=1, cutoff=0.6)
-            raise InputError(f"unknown task '{task}'", file=file, row=first_line[task], field="task",
-                             hint=f"did you mean '{close[0]}'?" if close else "see `unipose-bench ls tasks`")
+        try:
+            task_registry().get(task)
+        except UnknownName as exc:
+            raise InputError(str(exc), file=file, row=first_line[task], field="task",
+                             hint="task names are listed by `unipose-bench ls tasks`") from None
 
 
 class PredictionsFileAdapter(ModelAdapter):

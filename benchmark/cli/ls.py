@@ -47,13 +47,15 @@ def _models() -> list[str]:
 
 def _metrics() -> list[str]:
     from benchmark.metrics import METRICS
-
     from benchmark.metrics.specs import METRIC_SPECS
 
     functions = [f"{name:22s} {'higher' if e.info.higher_is_better else 'lower'} is better, "
                  f"{e.info.unit or 'no unit'}: {e.info.protocol}" for name, e in METRICS.items()]
-    keys = [f"{key:22s} {spec.unit or 'no unit'}, {'higher' if spec.higher_is_better else 'lower'} is better "
-            f"({spec.function}): {spec.protocol}" for key, spec in METRIC_SPECS.items()]
+    keys = []
+    for key in METRIC_SPECS.names():
+        spec = METRIC_SPECS.get(key)
+        keys.append(f"{key:22s} {spec.unit or 'no unit'}, {'higher' if spec.higher_is_better else 'lower'} is better "
+                    f"({spec.function}): {spec.protocol}")
     return ["metric functions:", *functions, "", "result keys (what results and boards show):", *keys]
 
 

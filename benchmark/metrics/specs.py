@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from benchmark.errors import BenchmarkError
+from benchmark.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -51,18 +52,23 @@ _SPECS = [
     MetricSpec("fid", "frechet_distance", "", False,
                "Fréchet distance between the evaluator's features of the ground-truth and the generated poses"),
 ]
-METRIC_SPECS: dict[str, MetricSpec] = {s.key: s for s in _SPECS}
+METRIC_SPECS: Registry[MetricSpec] = Registry("result key")
+for _spec in _SPECS:
+    METRIC_SPECS.register(_spec.key, _spec, help=_spec.protocol)
 
 
 def metric_spec(key: str) -> MetricSpec:
-    try:
-        return METRIC_SPECS[key]
-    except KeyError:
-        import difflib
+    """The declaration of result `key`; an unknown key is an error with a did-you-mean hint."""
+    return METRIC_SPECS.get(key)
 
-        close = difflib.get_close_matches(key, list(METRIC_SPECS), n=2, cutoff=0.6)
-        raise BenchmarkError(f"unknown result key '{key}'" + (f"; did you mean {' or '.join(close)}?" if close
-                                                               else "") + " (see benchmark.metrics.specs)") from None
+
+def check_metric_keys(name: str, metrics, main_metric: str) -> None:
+    """A task spec names only declared result keys, and its main metric among them (ValueError otherwise)."""
+    undeclared = [m for m in metrics if m not in METRIC_SPECS]
+    if undeclared:
+        raise ValueError(f"task {name}: metrics {undeclared} are not declared in benchmark.metrics.specs")
+    if main_metric not in metrics:
+        raise ValueError(f"task {name}: main metric {main_metric} is not among {metrics}")
 
 
 def check_declared(name: str, declared, scores) -> None:

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from benchmark.metrics.specs import check_metric_keys
 from benchmark.tasks.schema import REQUEST_KIND, TASKS, TaskId
 
 
@@ -68,13 +69,7 @@ class TaskSpec(BaseModel):
     def model_post_init(self, __context) -> None:
         if self.task_id not in TASKS:
             raise ValueError(f"unknown task id {self.task_id}")
-        from benchmark.metrics.specs import METRIC_SPECS
-
-        undeclared = [m for m in self.metrics if m not in METRIC_SPECS]
-        if undeclared:
-            raise ValueError(f"task {self.name}: metrics {undeclared} are not declared in benchmark.metrics.specs")
-        if self.main_metric not in self.metrics:
-            raise ValueError(f"task {self.name}: main metric {self.main_metric} is not among {self.metrics}")
+        check_metric_keys(self.name, self.metrics, self.main_metric)
 
 
 class EvaluatorTaskSpec(BaseModel):
@@ -96,7 +91,4 @@ class EvaluatorTaskSpec(BaseModel):
     main_metric: str = "mrecall"
 
     def model_post_init(self, __context) -> None:
-        from benchmark.metrics.specs import METRIC_SPECS
-
-        if any(m not in METRIC_SPECS for m in self.metrics) or self.main_metric not in self.metrics:
-            raise ValueError(f"evaluator task {self.name}: undeclared metrics or main metric")
+        check_metric_keys(self.name, self.metrics, self.main_metric)

@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark import __version__, workspace
-from benchmark.errors import InputError
 from benchmark.tasks.catalog import EMBEDDED_REPO
 from datasets_build.world.build import (DESCRIPTION_VERSIONS, INSTRUCTION_VERSIONS, SOURCE, WorldConfig, build_id,
                                         build_world)
-from datasets_build.world.provider import FINGERPRINTS_FILE
+from datasets_build.world.provider import FINGERPRINTS_FILE, committed_entries
 
 
 @dataclass(frozen=True)
@@ -42,24 +41,9 @@ class World:
         return self.info["fingerprints"]
 
 
-def _committed_entries() -> list[dict]:
-    if not FINGERPRINTS_FILE.is_file():
-        return []
-    try:
-        entries = json.loads(FINGERPRINTS_FILE.read_text())
-        if not isinstance(entries, list) or not all(isinstance(e, dict) and {"config", "fingerprint", "splits"} <=
-                                                    set(e) for e in entries):
-            raise ValueError("expected a list of {config, fingerprint, splits} objects")
-    except ValueError as exc:
-        raise InputError(f"is not a valid fingerprints file ({exc})", file=str(FINGERPRINTS_FILE),
-                         hint="restore it (git checkout), or re-record: unipose-bench build --record-fingerprints") \
-            from None
-    return entries
-
-
 def committed_fingerprints(config: WorldConfig) -> dict | None:
     """The committed fingerprints of `config` ({"fingerprint", "splits"}), or None if it has none."""
-    entries = _committed_entries()
+    entries = committed_entries()
     wanted = config.model_dump(mode="json")
     return next((e for e in entries if e["config"] == wanted), None)
 
@@ -70,7 +54,7 @@ def record_fingerprints(world: World, config: WorldConfig, *, with_stats: bool =
     "default" one is what the embedded task specs pin), and with `with_stats` its statistics as the committed
     statistics; returns the files written."""
     wanted = config.model_dump(mode="json")
-    entries = [e for e in _committed_entries()
+    entries = [e for e in committed_entries()
                if e["config"] != wanted and (preset is None or e.get("preset") != preset)]
     entry = {"config": wanted, "fingerprint": world.fingerprint, "splits": world.split_fingerprints}
     entries.append({**entry, "preset": preset} if preset else entry)

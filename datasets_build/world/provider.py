@@ -13,6 +13,22 @@ from benchmark.tasks.catalog import EMBEDDED_REPO
 FINGERPRINTS_FILE = Path(__file__).with_name("fingerprints.json")
 
 
+def committed_entries() -> list[dict]:
+    """The entries of fingerprints.json ({config, fingerprint, splits, preset?}); a malformed file is an InputError."""
+    if not FINGERPRINTS_FILE.is_file():
+        return []
+    try:
+        entries = json.loads(FINGERPRINTS_FILE.read_text(encoding="utf-8"))
+        if not isinstance(entries, list) or not all(isinstance(e, dict) and {"config", "fingerprint", "splits"} <=
+                                                    set(e) for e in entries):
+            raise ValueError("expected a list of {config, fingerprint, splits} objects")
+    except ValueError as exc:
+        raise InputError(f"is not a valid fingerprints file ({exc})", file=str(FINGERPRINTS_FILE),
+                         hint="restore it (git checkout), or re-record: unipose-bench build --record-fingerprints") \
+            from None
+    return entries
+
+
 class EmbeddedWorldProvider:
     repo = EMBEDDED_REPO
     presets = ("default", "small")
@@ -32,8 +48,7 @@ class EmbeddedWorldProvider:
     def pinned_fingerprints(self) -> dict[str, dict[str, str]]:
         """config -> split -> content fingerprint of the default world the suite commits to (fingerprints.json,
         read as JSON: the task registry needs it and must not import the builder and torch)."""
-        entries = json.loads(FINGERPRINTS_FILE.read_text(encoding="utf-8")) if FINGERPRINTS_FILE.is_file() else []
-        return next((e["splits"] for e in entries if e.get("preset") == "default"), {})
+        return next((e["splits"] for e in committed_entries() if e.get("preset") == "default"), {})
 
     def evaluators(self, world, *, progress: bool = True):
         from datasets_build.world.evaluators import provide_evaluators

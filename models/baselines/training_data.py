@@ -30,7 +30,7 @@ class TrainingData:
         if (self.root / name).is_dir():
             return name
         present = [c.name for c in self.root.iterdir() if c.is_dir() and any(c.glob(f"{self.split}-*.parquet"))]
-        of_task = sorted_configs(c for c in present if c.partition("-")[0] == name and c.partition("-")[0] in TASKS)
+        of_task = sorted_configs(c for c in present if c.partition("-")[0] == name) if name in TASKS else []
         if not of_task:
             raise BenchmarkError(f"{self.root} has no {self.split} split of task {name} (it has "
                                  f"{', '.join(sorted(present)) or 'no configs'})")

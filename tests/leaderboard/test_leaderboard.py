@@ -145,7 +145,7 @@ def test_specs_are_validated_against_the_task_and_metric_registries():
         '{title: A, task: pose_edit/embedded, columns: [{metric: bleu, label: B}]}': "does not compute",
         '{title: A, task: pose_edit/embeded, columns: [{metric: mpjpe, label: M}]}': "unknown task",
         '{title: A, task: pose_edit/embedded, task_version: 2, columns: [{metric: mpjpe, label: M}]}': "version 1",
-        '{title: A, task: pose_edit/embedded, columns: [{metric: mpjep, label: M}]}': "did you mean mpjpe",
+        '{title: A, task: pose_edit/embedded, columns: [{metric: mpjep, label: M}]}': "did you mean 'mpjpe'",
     }
     for section, message in bad.items():
         with pytest.raises(Exception, match=message) as err:
