@@ -15,9 +15,11 @@ export HF_DATASETS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 PYTEST_ARGS ?= -m "not slow"
 
-.PHONY: install wordnet test test-all run clean
+.PHONY: install wordnet smollm2 test test-all run clean
 install: $(VENV)/.installed
 wordnet: $(NLTK_DATA)/corpora/wordnet/lexnames
+# SmolLM2-135M-Instruct (GGUF Q4_1), the language model of UniPose's CPU presets (models/unipose/language_model.py)
+smollm2: $(UNIPOSE_BENCH_HOME)/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +30,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 $(NLTK_DATA)/corpora/wordnet/lexnames: scripts/fetch_wordnet.sh
 	bash scripts/fetch_wordnet.sh $(NLTK_DATA)
+
+$(UNIPOSE_BENCH_HOME)/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf: scripts/fetch_smollm2.sh
+	PYTHON=$(PYTHON) bash scripts/fetch_smollm2.sh $(UNIPOSE_BENCH_HOME)/models/smollm2
 
 test: install wordnet
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,123 @@
+"""The `unipose` adapter: UniPose answers all seven tasks through the harness.
+
+    unipose:checkpoint=DIR                         a checkpoint of this suite (`unipose-bench train-unipose`)
+    unipose:checkpoint=DIR,language_model=LLAVA,vqvae=best_MPJPE.ckpt
+                                                   the released weights (LoRA adapter, non_lora_trainables.bin,
+                                                   tokenizer) on their base model and pose tokenizer
+    unipose:train=DIR,preset=tiny                  train the preset on DIR's train splits first (cached), as the
+                                                   main job does on the embedded world
+
+Requests arrive with the task's filled-in instruction; its placeholders (<pose>, <poseA>, <image>, ...) become
+pose tokens and image features. Decoding is greedy, so a request for several samples gets the same pose repeated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from benchmark import workspace
+from benchmark.adapters import AdapterMeta, ModelAdapter
+from benchmark.errors import InputError
+from benchmark.requests import PoseResponse, TextResponse
+from benchmark.tasks.schema import TASKS as ALL_TASKS
+from models.unipose.sequences import Example
+
+# bump when a change of the training code changes what a preset trains to (invalidates cached checkpoints)
+TRAINING_VERSION = "1"
+
+
+def trained_checkpoint(train: str | Path, preset: str, seed: int, log=print) -> Path:
+    """The checkpoint of `preset` trained on dataset folder `train` with `seed`, trained once and cached in the
+    suite's home (keyed by the data folder, the preset's recipe, the seed and TRAINING_VERSION)."""
+    from models.unipose.presets import get_preset
+    from models.unipose.stages import train_unipose
+
+    recipe = get_preset(preset)
+    key = hashlib.sha256(json.dumps([str(Path(train).resolve()), recipe.to_dict(), seed, TRAINING_VERSION],
+                                    sort_keys=True).encode()).hexdigest()[:12]
+    output = workspace.home() / "models" / "unipose" / f"{preset}-{key}"
+    return train_unipose(train, recipe, output, seed=seed, log=log)
+
+
+def _weights_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*.safetensors")) + sorted(folder.glob("*.bin")):
+        h.update(path.relative_to(folder).as_posix().encode())
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()[:12]
+
+
+class UniPoseAdapter(ModelAdapter):
+    SUMMARY = "UniPose (CVPR'25), the reference model: pose tokens, mixed attention, visual processor"
+    ARGUMENTS = ("checkpoint", "train", "preset", "seed", "language_model", "vqvae", "batch_size")
+    TASKS = ALL_TASKS
+
+    def __init__(self, checkpoint: str | None = None, train: str | None = None, preset: str = "tiny",
+                 seed: str = "0", language_model: str | None = None, vqvae: str | None = None,
+                 batch_size: str = "32"):
+        from models.unipose.checkpoint import load_unipose
+
+        try:
+            seed_value, self.batch_size = int(seed), int(batch_size)
+        except ValueError:
+            raise InputError(f"seed and batch_size must be integers, got {seed!r} / {batch_size!r}",
+                             field="unipose arguments") from None
+        if checkpoint is None:
+            if train is None:
+                raise InputError("UniPose needs checkpoint=DIR (trained weights) or train=DIR (a dataset folder "
+                                 "to train the preset on)", field="unipose arguments")
+            checkpoint = trained_checkpoint(train, preset, seed_value)
+        folder = Path(checkpoint)
+        self.model = load_unipose(folder, language_model=language_model, vqvae=vqvae)
+        info = self.model.info
+        tasks = ALL_TASKS if self.model.visual is not None else tuple(
+            t for t in ALL_TASKS if not t.startswith("image") and t != "pose_estimation")
+        n_params = sum(p.numel() for p in self.model.parameters())
+        name = "unipose" if info.get("attention", "mixed") == "mixed" else "unipose-causal"
+        self.meta = AdapterMeta(
+            name=f"{name}-{info['preset']}" if info.get("preset") else name,
+            revision=_weights_digest(folder), tasks=tasks,
+            description=f"UniPose ({info.get('preset', 'released')} preset, {info.get('attention', 'mixed')} "
+                        f"attention, language model {info.get('language_model', language_model)})",
+            license="Apache-2.0", n_parameters=n_params,
+            training_data=(str(info["train"]),) if info.get("train") else (),
+            citation="Li et al., UniPose: A Unified Multimodal Framework for Human Pose Comprehension, "
+                     "Generation and Editing, CVPR 2025",
+            args={"checkpoint": str(folder), **({"train": str(train)} if train else {}), "preset": preset,
+                  "seed": seed_value})
+
+    @staticmethod
+    def _examples(requests, codes_of) -> list[Example]:
+        poses = {}
+        for key in ("pose", "pose_a", "pose_b"):
+            rows = [i for i, r in enumerate(requests) if key in r.inputs]
+            if rows:
+                codes = codes_of(np.stack([requests[i].inputs[key] for i in rows]))
+                poses.update({(i, key): c for i, c in zip(rows, codes)})
+        out = []
+        for i, r in enumerate(requests):
+            inputs = {k: (poses[(i, k)] if k.startswith("pose") else v) for k, v in r.inputs.items() if k != "text"}
+            out.append(Example(instruction=r.instruction, inputs=inputs, output_pose=r.kind == "generate_pose"))
+        return out
+
+    def _batched(self, requests, fn):
+        out = []
+        # similar lengths together: the instructions differ; sort by instruction length, restore the order after
+        order = sorted(range(len(requests)), key=lambda i: len(requests[i].instruction))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            out += list(zip(idx, fn(self._examples([requests[i] for i in idx], self.model.pose_codes))))
+        return [v for _, v in sorted(out, key=lambda x: x[0])]
+
+    def describe(self, requests):
+        max_new = self.model.builder.max_answer_tokens or 128
+        return [TextResponse(t) for t in self._batched(requests, lambda ex: self.model.describe(ex, max_new))]
+
+    def generate_pose(self, requests):
+        poses = self._batched(requests, self.model.generate_poses)
+        return [PoseResponse(poses=np.repeat(p[None], r.n_samples, 0).astype(np.float32))
+                for p, r in zip(poses, requests)]

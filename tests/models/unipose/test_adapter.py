@@ -1,0 +1,34 @@
+"""The `unipose` adapter through the harness: trained on the small world (smoke preset: the plumbing of all four
+stages), it answers all seven tasks, and its results name the weights they came from."""
+
+import pytest
+
+from benchmark.errors import InputError
+
+
+def test_unipose_answers_all_seven_tasks(scored):
+    from benchmark.tasks.schema import TASKS
+
+    rows = {task for (name, task) in scored if name == "unipose-smoke"}
+    assert rows == set(TASKS)
+    result = scored[("unipose-smoke", "text_to_pose")]
+    assert len(result.adapter.revision) == 12 and result.scores["mpjpe"].value > 0
+
+
+def test_the_trained_checkpoint_is_cached_and_reused(small_world, world_home):
+    from models.unipose.adapter import trained_checkpoint
+
+    first = trained_checkpoint(small_world.hub_dir, "smoke", 0, log=None)
+    stamp = (first / "report.json").stat().st_mtime_ns
+    again = trained_checkpoint(small_world.hub_dir, "smoke", 0, log=None)
+    assert again == first and (again / "report.json").stat().st_mtime_ns == stamp
+    assert first.is_relative_to(world_home)
+
+
+def test_arguments_are_checked():
+    from models.unipose.adapter import UniPoseAdapter
+
+    with pytest.raises(InputError, match="checkpoint=DIR"):
+        UniPoseAdapter()
+    with pytest.raises(InputError, match="integers"):
+        UniPoseAdapter(checkpoint="x", seed="abc")
