@@ -90,7 +90,9 @@ def run_benchmark(seed: int = 0, batches: tuple[int, ...] = (1, 16), repeats: in
         except InputError as e:
             print(f"  {preset}: skipped ({e})")
             continue
-        weights = "trained" if getattr(model, "info", None) else "untrained"
+        # decoding time depends on the architecture only; say which weights were timed
+        weights = ("trained checkpoint" if getattr(model, "info", None) else
+                   "untrained" if preset == "tiny" else "pretrained LM, untrained pose rows")
         n_params = sum(p.numel() for p in model.lm.parameters())
         for batch in batches:
             row = {"preset": preset, "weights": weights, "lm_parameters": n_params,

@@ -1,7 +1,6 @@
 """UniPose checkpoints: ours round-trip exactly, and the release's layout (LoRA adapter, non_lora_trainables.bin
 under LLaVA's names, tokenizer, the tokenizer's Lightning best_MPJPE.ckpt) loads into the same model."""
 
-import json
 import shutil
 
 import numpy as np
