@@ -35,18 +35,11 @@ def add_arguments(parser):
 def run(args) -> int:
     from dataclasses import replace
 
-    from benchmark import workspace
-    from benchmark.errors import InputError
     from models.unipose.presets import get_preset
+    from models.unipose.data import default_train_dir
     from models.unipose.stages import train_unipose
 
-    train = args.train
-    if train is None:
-        build = workspace.latest_world_id()
-        if build is None:
-            raise InputError("no embedded world is built yet", field="--train",
-                             hint="run `unipose-bench run` (or `unipose-bench build`) first, or pass --train DIR")
-        train = workspace.world_hub_dir(build)
+    train = default_train_dir(args.train)
     preset = get_preset(args.preset)
     if args.steps is not None:
         preset = replace(preset, **{s: replace(getattr(preset, s), steps=args.steps, epochs=None)

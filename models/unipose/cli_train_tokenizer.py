@@ -45,19 +45,13 @@ def run(args) -> int:
     import time
     from dataclasses import replace
 
-    from benchmark import workspace
     from benchmark.errors import InputError
     from models.unipose.tokenizer_training import (reconstruction_metrics, tokenizer_recipe, train_tokenizer,
                                                    world_poses)
+    from models.unipose.data import default_train_dir
     from models.unipose.vqvae import preset_config
 
-    train_dir = args.train
-    if train_dir is None:
-        build = workspace.latest_world_id()
-        if build is None:
-            raise InputError("no embedded world is built yet", field="--train",
-                             hint="run `unipose-bench run` (or `unipose-bench build`) first, or pass --train DIR")
-        train_dir = workspace.world_hub_dir(build)
+    train_dir = default_train_dir(args.train)
     recipe = tokenizer_recipe(args.preset)
     config = preset_config(args.preset)
     batch_size = args.batch_size or recipe.batch_size

@@ -498,8 +498,8 @@ def _read_upstream_state(path: Path) -> dict[str, torch.Tensor]:
     except Exception as exc:  # noqa: BLE001 - unpickling refused or corrupt file: say which and how to proceed
         raise InputError(f"cannot read as a weights-only torch checkpoint ({type(exc).__name__}: "
                          f"{str(exc).splitlines()[0] if str(exc) else ''})", file=str(path),
-                         hint="if you trust the file, re-save only its weights: torch.save(torch.load(path, "
-                              "weights_only=False)['state_dict'], 'vqvae_state.pt') and load that") from None
+                         hint="it must hold tensors only (a Lightning checkpoint's 'state_dict', or a plain state "
+                              "dict); ask its author for a weights-only copy") from None
     state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise InputError("expected a Lightning checkpoint (a dict with 'state_dict') or a state dict of tensors",
