@@ -3,7 +3,8 @@
 * `latest_context` - a TaskContext pointing at the newest embedded-world build and its evaluators;
 * `resolve_tasks` - task names from the command line ("embedded" = the seven embedded-world tasks);
 * `main_job` - build a world (through its `benchmark.worlds` provider), load its evaluators and score them on the
-  test splits, evaluate adapters and the ground truth, write every leaderboard.
+  test splits, evaluate adapters and the ground truth, compare the trained model with the strongest trivial baseline
+  (`run_comparisons`), write every leaderboard and the site to browse them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from benchmark.results import TaskResult, load_results, result_path
 from benchmark.evaluation.runner import evaluate
 from benchmark.leaderboard.build import build_table
 from benchmark.leaderboard.render import write_all
+from benchmark.leaderboard.site.writer import write_site
 from benchmark.leaderboard.spec import load_specs
 from benchmark.tasks.base import TaskContext
 from benchmark.tasks.catalog import (EMBEDDED_REPO, embedded_task_names, evaluator_task_specs, get_task,
@@ -30,6 +32,13 @@ from benchmark.worlds import WORLDS
 # tiny preset is trained on the world's train splits the first time (about 8 minutes on 2 cores), then cached.
 MAIN_JOB_ADAPTERS = ("unipose:preset=tiny", "auto_captioner", "nearest_neighbour", "copy_source", "mean_pose",
                      "random")
+# The comparison the main job runs so that its site has one: the model it trains against the strongest trivial
+# baseline of the embedded world (the nearest neighbour: the best trivial row on most of its tasks), as specs of
+# MAIN_JOB_ADAPTERS, on every task both do. Fewer resamples than `unipose-bench compare`'s 10000 / 1000 keep it to
+# seconds (the p-values are then resolved to about 0.001 and 0.01); run the command for the full counts.
+MAIN_JOB_COMPARISONS = (("unipose:preset=tiny", "nearest_neighbour"),)
+MAIN_JOB_COMPARISON_RESAMPLES = 1000
+MAIN_JOB_COMPARISON_PERMUTATIONS = 200
 EVALUATOR_KINDS = ("pose-text", "pair-text")
 
 
@@ -119,20 +128,69 @@ def missing_reasons(adapters, tasks_by_name) -> dict[tuple[str, str], str]:
     return reasons
 
 
-def write_leaderboards(output: Path, adapters, ctx: TaskContext) -> dict[str, dict]:
-    """Every leaderboard spec built from the result files under `output`, written to OUTPUT/leaderboards; `ctx`
-    says which datasets are here (the others' empty cells say they are not built)."""
+def run_comparisons(output: Path, adapters: dict, pairs, tasks, *, seed: int = 0,
+                    n_resamples: int = MAIN_JOB_COMPARISON_RESAMPLES,
+                    n_permutations: int = MAIN_JOB_COMPARISON_PERMUTATIONS, log=print) -> list[Path]:
+    """The paired tests (`unipose-bench compare`) of each (spec A, spec B) of `pairs`, `adapters` being this run's
+    adapters by spec, on the `tasks` both do, written to OUTPUT/comparisons/A-vs-B.{json,md}; returns the JSON files.
+    A pair or task that cannot be compared (an adapter not in this run, a missing result, records or embeddings) is
+    skipped with the reason logged, never an error."""
+    from benchmark.evaluation.compare import compare_results, comparison_path, write_comparison
+
+    written = []
+    for spec_a, spec_b in pairs:
+        missing = [spec for spec in (spec_a, spec_b) if spec not in adapters]
+        if missing:
+            log(f"[compare] skipped {spec_a} vs {spec_b}: {' and '.join(missing)} not among this run's adapters")
+            continue
+        a, b = adapters[spec_a].meta, adapters[spec_b].meta
+        names = [t.spec.name for t in tasks if a.supports(t.spec.task_id) and b.supports(t.spec.task_id)]
+        if not names:
+            log(f"[compare] skipped {a.name} vs {b.name}: no task of this run that both do")
+            continue
+        start = time.perf_counter()
+        try:
+            comparison = compare_results(output, f"{a.name}/{a.revision}", f"{b.name}/{b.revision}", names,
+                                         seed=seed, n_resamples=n_resamples, n_permutations=n_permutations,
+                                         skip_failing=True)
+        except (BenchmarkError, OSError, ValueError) as exc:
+            log(f"[compare] skipped {a.name} vs {b.name}: {exc}")
+            continue
+        for task, reason in comparison.get("skipped_tasks", {}).items():
+            log(f"[compare] {a.name} vs {b.name}: {task} skipped: {reason}")
+        if not comparison["tasks"]:
+            log(f"[compare] skipped {a.name} vs {b.name}: no task could be compared")
+            continue
+        path = comparison_path(output, a.name, b.name)
+        write_comparison(comparison, path)
+        written.append(path)
+        log(f"[compare] {a.name} vs {b.name} on {len(comparison['tasks'])} task(s), {n_resamples} bootstrap "
+            f"resamples and {n_permutations} permutations (`unipose-bench compare` runs 10000 / 1000), "
+            f"{time.perf_counter() - start:.1f} s: {path}")
+    return written
+
+
+def write_leaderboards(output: Path, adapters, ctx: TaskContext, *, progress: bool = True) -> tuple[dict, Path]:
+    """Every leaderboard spec built from the result files under `output`, written to OUTPUT/leaderboards, and the
+    site to browse them and their samples in OUTPUT/leaderboards/site; `ctx` says which datasets are here (the
+    others' empty cells say they are not built; the site shows the samples' inputs from them). Returns (the files of
+    each board, the site's index.html)."""
     all_tasks = {name: get_task(name, ctx) for name in task_registry().names()}
     reasons = missing_reasons(adapters, all_tasks)
     results = load_results(output)
-    return {name: write_all(build_table(spec, results, reasons), output / "leaderboards")
-            for name, spec in load_specs().items()}
+    tables = {name: build_table(spec, results, reasons) for name, spec in load_specs().items()}
+    written = {name: write_all(table, output / "leaderboards") for name, table in tables.items()}
+    index = write_site(list(tables.values()), output, output / "leaderboards" / "site", context=ctx,
+                       cache_path=workspace.cache_path(), progress=progress)
+    return written, index
 
 
 def main_job(output: Path, *, world: str = "embedded", preset: str | None = None, seed: int = 0,
              bootstrap: int = 1000, models=MAIN_JOB_ADAPTERS, ground_truth: bool = True, force: bool = False,
-             log=print) -> Path:
-    """The main job; returns the folder of the leaderboards. Everything is cached: a second run re-reads it."""
+             comparisons=MAIN_JOB_COMPARISONS, log=print) -> Path:
+    """The main job; returns the folder of the leaderboards. Everything is cached: a second run re-reads it.
+    `comparisons`: pairs of specs of `models` whose paired tests the site shows (skipped, with the reason logged,
+    when one cannot be made)."""
     from benchmark.retrieval import load_evaluator
 
     start = time.perf_counter()
@@ -163,10 +221,12 @@ def main_job(output: Path, *, world: str = "embedded", preset: str | None = None
             supported = [t for t in tasks if adapter.meta.supports(t.spec.task_id)]
             evaluate(adapter, supported, output, cache, overwrite=force)
 
-    written = write_leaderboards(output, adapters, ctx)
+    run_comparisons(output, dict(zip(models, adapters)), comparisons, tasks, seed=seed, log=log)
+    written, site_index = write_leaderboards(output, adapters, ctx)
     board_dir = output / "leaderboards"
     if (board_dir / f"{world}.md").is_file():  # the world's own board, if it has one
         log((board_dir / f"{world}.md").read_text())
     log(f"leaderboards ({len(written)} tables, markdown/CSV/LaTeX/HTML/PNG): {board_dir.resolve()}")
+    log(f"leaderboard site (open in a browser, works offline): {site_index.resolve()}")
     log(f"main job finished in {time.perf_counter() - start:.0f} s")
     return board_dir

@@ -45,7 +45,8 @@ class ScoreEntry(_Model):
         """The entry of declared result `key` that this data cannot give (e.g. recall@20 on 12 rows): no value, the
         reason in `details`, unit and direction from benchmark.metrics.specs."""
         spec = metric_spec(key)
-        return cls(value=None, unit=spec.unit, n=n, higher_is_better=spec.higher_is_better, details={"reason": reason})
+        details = {"reason": reason, **({"group": spec.group} if spec.group else {})}
+        return cls(value=None, unit=spec.unit, n=n, higher_is_better=spec.higher_is_better, details=details)
 
 
 class DatasetInfo(_Model):
@@ -185,5 +186,10 @@ def environment() -> Environment:
                        platform=platform.platform(), packages=packages)
 
 
+def result_files(output_dir: str | Path) -> list[Path]:
+    """The result JSON files under OUTPUT/results (their per-sample records lie beside them, `*.samples.jsonl`)."""
+    return sorted((Path(output_dir) / "results").rglob("*.json"))
+
+
 def load_results(output_dir: str | Path) -> list[TaskResult]:
-    return [TaskResult.from_disk(p) for p in sorted((Path(output_dir) / "results").rglob("*.json"))]
+    return [TaskResult.from_disk(p) for p in result_files(output_dir)]

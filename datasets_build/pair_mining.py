@@ -25,19 +25,19 @@ class PosecodeCounter:
     """Posecodes of a pool's poses, computed once; `count(rows_a, rows_b)` = differing posecodes per row pair."""
 
     def __init__(self, joints: np.ndarray):
-        from datasets_build.captioning import posecode_arrays
+        from benchmark.posecodes.extract import posecode_arrays
 
         self.arrays = posecode_arrays(joints)
 
     def _take(self, rows: np.ndarray):
-        from datasets_build.captioning import PosecodeArrays
+        from benchmark.posecodes.extract import PosecodeArrays
 
         a = self.arrays
         return PosecodeArrays({k: v[rows] for k, v in a.categories.items()}, a.super_posecodes[rows], a.table,
                               a.has_rotations)
 
     def count(self, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
-        from datasets_build.captioning import count_differing_posecodes
+        from benchmark.posecodes.extract import count_differing_posecodes
 
         return count_differing_posecodes(self._take(rows_a), self._take(rows_b))
 

@@ -91,5 +91,11 @@ class JointSet:
 
 
 SMPL_BODY_22 = JointSet("smpl-body-22", SMPL_BODY_JOINT_NAMES, SMPL_BODY_PARENTS)
+# The 17 Human3.6M joints of VideoPose3D, CA-PF and MetaPose (the h36m-17 joint protocol; the dataset readers take them
+# from the 32 mocap joints, `datasets_build.sources.joint_sets`).
+H36M_17 = JointSet("h36m-17", (
+    "pelvis", "right_hip", "right_knee", "right_ankle", "left_hip", "left_knee", "left_ankle", "spine", "thorax",
+    "nose", "head", "left_shoulder", "left_elbow", "left_wrist", "right_shoulder", "right_elbow", "right_wrist",
+))
 SMPL_24 = JointSet("smpl-24", SMPL_JOINT_NAMES, SMPL_PARENTS)
 SMPLH_52 = JointSet("smplh-52", SMPLH_JOINT_NAMES, SMPLH_PARENTS)

@@ -6,7 +6,10 @@
    gets a quick pair trained for it, with the reason printed) and score them on the test splits;
 3. evaluate every runnable adapter on the seven embedded tasks, and the ground truth as a predictions file
    (responses and results cached: a second run only re-reads them);
-4. write every leaderboard (markdown, CSV, LaTeX, HTML, PNG) into OUTPUT/leaderboards and print where they are.
+4. compare the trained model with the strongest trivial baseline (`unipose-bench compare`'s paired tests, with
+   fewer resamples: benchmark.pipeline.MAIN_JOB_COMPARISONS) into OUTPUT/comparisons;
+5. write every leaderboard (markdown, CSV, LaTeX, HTML, PNG) into OUTPUT/leaderboards, and the static site to
+   browse them, the samples behind them and the comparisons into OUTPUT/leaderboards/site, and print where they are.
 
 The work is `benchmark.pipeline.main_job`; worlds come from `unipose_bench.worlds` plugins (`ls worlds`).
 """

@@ -23,6 +23,8 @@ from benchmark.results import (AdapterInfo, DatasetInfo, TaskResult, environment
                                write_jsonl_atomic)
 from benchmark.evaluation.validate import InvalidResponse, validate_response
 from benchmark.metrics.specs import check_declared
+from benchmark.requests import PoseResponse
+from benchmark.response_embeddings import embeddings_path, write_embeddings
 from benchmark.tasks.base import Task
 
 
@@ -98,7 +100,28 @@ def reusable_result(adapter: ModelAdapter, task: Task, output_dir: str | Path, *
             and old.dataset.split == (split or task.spec.dataset.split) and fingerprint is not None
             and old.dataset.fingerprint == fingerprint
             and {e.kind: e.version for e in old.evaluators} == evaluators)
-    return old if same else None
+    # written before the task declared more diagnostics (or kept its retrieval embeddings): scored again, from the
+    # response cache, so that every result of a task version has the same keys
+    complete = set(task.spec.metrics) <= set(old.scores) and (
+        not task.spec.evaluators or embeddings_path(path).is_file())
+    return old if same and complete else None
+
+
+def with_pose_outputs(samples: list[dict], requests: Sequence, responses: Sequence) -> list[dict]:
+    """The per-sample records with the scored pose beside the metrics (`output_pose`, or `output_joints` and
+    `output_joint_set`; text outputs are there already as `prediction`), so that a samples file shows what the
+    model answered without the response cache (which a predictions file never fills)."""
+    by_id = {request.row_id: response for request, response in zip(requests, responses)}
+    for record in samples:
+        response = by_id.get(record.get("id"))
+        if not isinstance(response, PoseResponse):
+            continue
+        if response.poses is not None:
+            record["output_pose"] = [[round(float(v), 5) for v in joint] for joint in response.poses[0]]
+        elif response.joints is not None:
+            record["output_joints"] = [[round(float(v), 5) for v in joint] for joint in response.joints[0]]
+            record["output_joint_set"] = response.joint_set
+    return samples
 
 
 def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Path, cache: ResponseCache, *,
@@ -155,7 +178,9 @@ def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Pat
         )
         path = result_path(output_dir, meta.name, meta.revision, spec.name, split=_other_split(task, split),
                            limit=limit)
-        write_jsonl_atomic(path.with_suffix(".samples.jsonl"), scored.samples)
+        write_jsonl_atomic(path.with_suffix(".samples.jsonl"), with_pose_outputs(scored.samples, requests, responses))
+        if scored.embeddings is not None:  # what `compare` needs to test the retrieval metrics
+            write_embeddings(embeddings_path(path), scored.embeddings)
         result.to_disk(path)
         results.append(result)
     return results

@@ -39,14 +39,18 @@ class Table:
     provenance: dict[str, dict] = field(default_factory=dict)  # section title -> dataset/evaluator description
 
 
-def _select(section, results: list[TaskResult], notes: list[str]) -> list[TaskResult]:
-    candidates = [r for r in results if r.task == section.task]
-    wrong_version = [r for r in candidates if r.task_version != section.task_version]
+def comparable_results(task: str, task_version: int, results: list[TaskResult], notes: list[str],
+                       title: str | None = None) -> list[TaskResult]:
+    """The results of `task` at `task_version` that one table may compare (the newest full run's comparability
+    group, one result per adapter revision); why the others were left out is appended to `notes`."""
+    title = title or task
+    candidates = [r for r in results if r.task == task]
+    wrong_version = [r for r in candidates if r.task_version != task_version]
     if wrong_version:
-        notes.append(f"{section.title}: left out {len(wrong_version)} result(s) of task version(s) "
+        notes.append(f"{title}: left out {len(wrong_version)} result(s) of task version(s) "
                      f"{sorted({r.task_version for r in wrong_version})} (this table shows version "
-                     f"{section.task_version})")
-    candidates = [r for r in candidates if r.task_version == section.task_version]
+                     f"{task_version})")
+    candidates = [r for r in candidates if r.task_version == task_version]
     if not candidates:
         return []
     # the newest full run on the test split sets what the table compares (partial runs only when no full one)
@@ -56,7 +60,7 @@ def _select(section, results: list[TaskResult], notes: list[str]) -> list[TaskRe
     kept = [r for r in candidates if r.comparability_key() == key]
     if len(kept) < len(candidates):
         partial = sum(r.partial for r in candidates if r not in kept)
-        notes.append(f"{section.title}: left out {len(candidates) - len(kept)} result(s) computed on another "
+        notes.append(f"{title}: left out {len(candidates) - len(kept)} result(s) computed on another "
                      "dataset revision, split, seed or number of rows (--limit), or with other evaluator versions, "
                      f"than the newest full result{f' ({partial} of them partial runs)' if partial else ''}")
     # one result per adapter revision: the newest
@@ -75,7 +79,7 @@ def build_table(spec: LeaderboardSpec, results: list[TaskResult],
     provenance = {}
     per_section = {}
     for section in spec.sections:
-        chosen = _select(section, results, notes)
+        chosen = comparable_results(section.task, section.task_version, results, notes, title=section.title)
         per_section[section.title] = chosen
         if chosen:
             r = chosen[0]

@@ -17,7 +17,8 @@ MISSING = "–"
 UNSUPPORTED = "n/a"  # cells whose reason starts with it: the adapter does not do the task
 
 
-def _number(fmt: str, value: float) -> str:
+def number_text(fmt: str, value: float) -> str:
+    """`value` formatted with `fmt` (a spec column's format, e.g. "{:.1f}")."""
     text = fmt.format(value)
     # a value that rounds to zero prints as zero: FID of identical sets comes out as -2e-13, not "-0.000"
     return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
@@ -26,9 +27,9 @@ def _number(fmt: str, value: float) -> str:
 def _fmt(cell: Cell, fmt: str, with_ci: bool = False) -> str:
     if cell.value is None:
         return MISSING
-    text = _number(fmt, cell.value)
+    text = number_text(fmt, cell.value)
     if with_ci and cell.ci_low is not None and cell.ci_high is not None:
-        text += f" [{_number(fmt, cell.ci_low)}, {_number(fmt, cell.ci_high)}]"
+        text += f" [{number_text(fmt, cell.ci_low)}, {number_text(fmt, cell.ci_high)}]"
     return text
 
 

@@ -6,8 +6,10 @@ string, so importing this package loads no metric backend (sacrebleu, nltk, roug
 `benchmark.metrics.evaluate_modules.module_path(name)`.
 
 Modules: retrieval (R-precision, recall@k, mRecall), pose (MPJPE, PA-MPJPE, exact streaming sums), joint_protocols
-(smplh-52-jtr, skeleton-22, hmr2-14, h36m-17), fid, text (BLEU, ROUGE-L, METEOR, COCO caption), bootstrap (CIs),
-perf (the R-precision speed benchmark).
+(smplh-52-jtr, skeleton-22, hmr2-14, h36m-17), pose_diagnostics (per-joint and per-body-part errors, root
+orientation), posecode_agreement (posecode precision / recall / F1 of generated poses), fid, text (BLEU, ROUGE-L,
+METEOR, COCO caption), bootstrap (CIs), paired_tests (is model A better than model B: paired bootstrap, permutation
+test), perf (the R-precision speed benchmark).
 """
 
 from __future__ import annotations
@@ -64,6 +66,22 @@ METRICS: dict[str, MetricEntry] = {
         "pa_mpjpe", "mean per-joint position error after similarity Procrustes alignment of the prediction",
         f"{_UMEYAMA} {_HMR2}", "similarity Procrustes (rotation, scale, translation; no reflection)", False, "mm"),
         "benchmark.metrics.pose:pa_mpjpe"),
+    "body_part_errors": MetricEntry(MetricInfo(
+        "body_part_errors", "per-joint MPJPE and per-body-part MPJPE / PA-MPJPE (arms, legs, torso, head): where a "
+        "pose goes wrong", f"{_H36M} {_UMEYAMA}",
+        "the joint protocol's joints and MPJPE alignment; PA per part after the whole skeleton's Procrustes "
+        "alignment; parts from the joint names (benchmark.body.parts)", False, "mm"),
+        "benchmark.metrics.pose_diagnostics:body_part_errors"),
+    "root_orientation_error": MetricEntry(MetricInfo(
+        "root_orientation_error", "geodesic angle between the predicted and the ground-truth root (global) rotations",
+        "@article{huynh2009metrics, title={Metrics for 3D Rotations: Comparison and Analysis}, author={Huynh, Du Q.}, "
+        "journal={Journal of Mathematical Imaging and Vision}, year={2009}}",
+        "angle of R_gt^T R_pred, degrees", False, "deg"), "benchmark.metrics.pose_diagnostics:root_orientation_error"),
+    "posecode_agreement": MetricEntry(MetricInfo(
+        "posecode_agreement", "precision, recall and F1 of the posecodes of a generated pose against those of its "
+        "ground truth, overall and per posecode kind (a text-to-pose score without a retrieval model)", _POSESCRIPT,
+        "PoseScript posecodes, exact categories, described ones only, micro-averaged over rows", True, "%"),
+        "benchmark.metrics.posecode_agreement:posecode_agreement"),
     "frechet_distance": MetricEntry(MetricInfo(
         "frechet_distance", "Fréchet distance between Gaussians fitted to real and generated pose features (FID)",
         "@inproceedings{heusel2017gans, title={GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash "

@@ -20,7 +20,8 @@ similarity Procrustes (`pose.procrustes_align`). What differs is the MPJPE align
   then over the actions without weights; the plain frame means and the per-action table come with them.
 
 `protocol.score(pred, gt, actions=None)` scores a whole set; `protocol.accumulator()` streams it in batches, with
-exact merging across shards.
+exact merging across shards. `protocol.joint_errors(pred, gt)` gives the per-joint errors behind both numbers, in the
+order of `protocol.joint_names` (`PROTOCOL_JOINT_NAMES`), for the per-joint and per-body-part diagnostics.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmark.body.joints import H36M_17, SMPL_BODY_JOINT_NAMES, SMPLH_JOINT_NAMES
 from benchmark.errors import InputError, MissingModelFiles
 from benchmark.metrics.base import Score, Scores, as_float_array, check_same_rows
 from benchmark.metrics.pose import ErrorSums, MM_PER_M, per_joint_errors, procrustes_align
@@ -44,6 +46,7 @@ J19_NAMES = ("right_ankle", "right_knee", "right_hip", "left_hip", "left_knee", 
 HMR2_EVAL_J19 = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 18)  # KEYPOINT_LIST [25..37, 43] of the 44-joint layout
 HMR2_PELVIS_J19 = 14                                              # PELVIS_IND 39 of the 44-joint layout
 HMR2_HIPS_14 = (2, 3)  # right and left hip inside the 14 evaluation joints
+HMR2_EVAL_NAMES = tuple(J19_NAMES[i] for i in HMR2_EVAL_J19)
 J19_FILENAME = "SMPL_to_J19.pkl"
 J19_SOURCE = ("it ships with 4D-Humans' data download (hmr2_data.tar.gz, fetched by `bash fetch_data.sh` in "
               "github.com/shubham-goel/4D-Humans, file data/SMPL_to_J19.pkl)")
@@ -85,18 +88,32 @@ class JointProtocol(ABC):
     def prepare(self, pred, gt) -> tuple[np.ndarray, np.ndarray]:
         """(prediction joints, ground-truth joints), float64 [N, J, 3] metres, with the MPJPE alignment applied."""
 
+    @property
+    def joint_names(self) -> tuple[str, ...]:
+        """The names of the joints `prepare` returns, in order."""
+        return PROTOCOL_JOINT_NAMES[self.name]
+
+    def joint_errors(self, pred, gt) -> dict[str, np.ndarray]:
+        """Per-joint errors in mm, float64 [N, J] each: "MPJPE" after the protocol's MPJPE alignment, "PA-MPJPE" after
+        the similarity Procrustes alignment of the whole skeleton (their means over the joints are the two
+        numbers)."""
+        p, g = self.prepare(pred, gt)
+        return {"MPJPE": MM_PER_M * per_joint_errors(p, g),
+                "PA-MPJPE": MM_PER_M * per_joint_errors(procrustes_align(p, g), g)}
+
     def errors(self, pred, gt) -> dict[str, np.ndarray]:
         """Per-sample MPJPE and PA-MPJPE in mm, float64 [N] each."""
-        p, g = self.prepare(pred, gt)
-        return {"MPJPE": MM_PER_M * per_joint_errors(p, g).mean(axis=1),
-                "PA-MPJPE": MM_PER_M * per_joint_errors(procrustes_align(p, g), g).mean(axis=1)}
+        return {m: e.mean(axis=1) for m, e in self.joint_errors(pred, gt).items()}
 
     def accumulator(self) -> PoseErrorAccumulator:
         return PoseErrorAccumulator(self)
 
     def score(self, pred, gt, actions=None) -> Scores:
         """Score a whole set; frame-mean scores carry `per_sample` for the bootstrap."""
-        errors = self.errors(pred, gt)
+        return self.score_errors(self.errors(pred, gt), actions)
+
+    def score_errors(self, errors: dict[str, np.ndarray], actions=None) -> Scores:
+        """`score` from per-sample errors already computed (`errors`, or the joint means of `joint_errors`)."""
         acc = self.accumulator()
         acc.add_errors(errors, actions)
         scores = self.summarise(acc.sums)
@@ -219,6 +236,11 @@ class BodyModelJoints(JointProtocol):
 
             self._body_model = get_body_model(self.body_model_name, self.model_dir)
         return self._body_model
+
+    @property
+    def joint_names(self) -> tuple[str, ...]:
+        # a protocol built on another body model than the two named ones names the joints its model returns
+        return PROTOCOL_JOINT_NAMES.get(self.name) or self.body_model.joint_set.names
 
     def prepare(self, pred, gt):
         p, g = _check_pose_pair(pred, gt)
@@ -386,6 +408,13 @@ class H36MSeventeenJoints(JointProtocol):
 
 
 JOINT_PROTOCOLS = ("smplh-52-jtr", "skeleton-22", "hmr2-14", "hmr2-14-midhip", "h36m-17")
+# The joints each protocol scores, in the order of its `prepare`; known without loading a body model, so that a task
+# spec can name its per-joint result keys.
+PROTOCOL_JOINT_NAMES: dict[str, tuple[str, ...]] = {
+    "smplh-52-jtr": SMPLH_JOINT_NAMES, "skeleton-22": SMPL_BODY_JOINT_NAMES, "hmr2-14": HMR2_EVAL_NAMES,
+    "hmr2-14-midhip": HMR2_EVAL_NAMES, "h36m-17": H36M_17.names}
+# Protocols whose ground truth is an axis-angle pose, so that the root orientation of a predicted pose can be scored.
+POSE_GROUND_TRUTH_PROTOCOLS = ("smplh-52-jtr", "skeleton-22")
 
 
 def get_joint_protocol(name: str, **options) -> JointProtocol:

@@ -238,11 +238,17 @@ def r_precision_chance(n: int, k: int = 1, pool_size: int = 32, repetitions: int
     return 100.0 * total / n
 
 
+def draw_groups(n: int, pool_size: int, rng: np.random.Generator) -> np.ndarray:
+    """int64 [n // pool_size, pool_size]: the row indices of the "grouped" protocol's pools (one shuffle, consecutive
+    groups, the remainder dropped)."""
+    return rng.permutation(n)[: (n // pool_size) * pool_size].reshape(-1, pool_size)
+
+
 def _grouped(q: np.ndarray, g: np.ndarray, ks: tuple[int, ...], pool_size: int, rng: np.random.Generator,
              seed: int) -> Scores:
     n = q.shape[0]
     name = PROTOCOL_NAMES["grouped"].format(seed=seed, p=pool_size)
-    groups = rng.permutation(n)[: (n // pool_size) * pool_size].reshape(-1, pool_size)
+    groups = draw_groups(n, pool_size, rng)
     sims = np.einsum("gad,gbd->gab", q[groups], g[groups])  # [G, P, P]: query a vs gallery b of group g
     diag = np.arange(pool_size)
     gt = sims[:, diag, diag]

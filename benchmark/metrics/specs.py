@@ -3,7 +3,9 @@ returns exactly its spec's keys (the runner checks), `ScoreEntry`s take their un
 boards read the direction from here instead of repeating it.
 
 A key names the function computing it (an entry of `benchmark.metrics.METRICS`), its unit, whether higher is
-better, and the protocol in a line; families (R-precision at 1..3, recall at 1..20 both ways) are declared at once.
+better, and the protocol in a line; families (R-precision at 1..3, recall at 1..20 both ways, the error at each joint
+of every joint protocol, posecode agreement per kind) are declared at once. `group` sorts the diagnostics apart from
+the headline numbers ("joints", "body parts", "posecodes"; empty for the headline ones), for tables and the site.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from benchmark.registry import Registry
 class MetricSpec:
     key: str               # the result key, e.g. "r_precision@1"
     function: str          # the benchmark.metrics.METRICS entry that computes it
-    unit: str              # "%", "mm", "cosine" or "" (unitless)
+    unit: str              # "%", "mm", "deg", "cosine" or "" (unitless)
     higher_is_better: bool
     protocol: str          # one line: how it is computed
+    group: str = ""        # "" for a headline number; "joints", "body parts" or "posecodes" for a diagnostic
 
 
 def _family(prefix: str, ks, function: str, unit: str, protocol: str) -> list[MetricSpec]:
@@ -52,6 +55,42 @@ _SPECS = [
     MetricSpec("fid", "frechet_distance", "", False,
                "Fréchet distance between the evaluator's features of the ground-truth and the generated poses"),
 ]
+
+
+def _pose_diagnostics() -> list[MetricSpec]:
+    from benchmark.body.parts import BODY_PARTS
+    from benchmark.metrics.joint_protocols import PROTOCOL_JOINT_NAMES
+    from benchmark.metrics.pose_diagnostics import JOINT_KEY, PART_KEYS, ROOT_KEY
+
+    joints = dict.fromkeys(j for names in PROTOCOL_JOINT_NAMES.values() for j in names)  # every protocol's, once
+    errors = "body_part_errors"
+    return [
+        *(MetricSpec(JOINT_KEY.format(joint=j), errors, "mm", False, f"error of the {j} joint after the task's "
+                     "MPJPE alignment (the mean over the joints is MPJPE)", "joints") for j in joints),
+        *(MetricSpec(PART_KEYS["MPJPE"].format(part=p), errors, "mm", False,
+                     f"MPJPE over the {p} joints (benchmark.body.parts) after the task's MPJPE alignment", "body parts")
+          for p in BODY_PARTS),
+        *(MetricSpec(PART_KEYS["PA-MPJPE"].format(part=p), errors, "mm", False,
+                     f"per-joint error over the {p} joints after PA-MPJPE's Procrustes alignment of the whole skeleton",
+                     "body parts") for p in BODY_PARTS),
+        MetricSpec(ROOT_KEY, "root_orientation_error", "deg", False,
+                   "geodesic angle between the predicted and the ground-truth root rotations", "body parts"),
+    ]
+
+
+def _posecode_agreement() -> list[MetricSpec]:
+    from benchmark.metrics.posecode_agreement import MEASURES, posecode_groups, result_key
+
+    words = {"precision": "share of the generated pose's posecodes that the ground truth has",
+             "recall": "share of the ground truth's posecodes that the generated pose has",
+             "f1": "F1 of the generated and the ground-truth posecode sets"}
+    return [MetricSpec(result_key(m, g), "posecode_agreement", "%", True,
+                       f"{words[m]} ({'all posecodes' if g == 'all' else g + ' posecodes'}; PoseScript posecodes, "
+                       "micro-averaged)", "posecodes")
+            for g in posecode_groups() for m in MEASURES]
+
+
+_SPECS += _pose_diagnostics() + _posecode_agreement()
 METRIC_SPECS: Registry[MetricSpec] = Registry("result key")
 for _spec in _SPECS:
     METRIC_SPECS.register(_spec.key, _spec, help=_spec.protocol)

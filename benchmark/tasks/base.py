@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmark.results import EvaluatorInfo, ScoreEntry
 from benchmark.requests import Request, Response
+from benchmark.response_embeddings import ResponseEmbeddings
+from benchmark.results import EvaluatorInfo, ScoreEntry
 from benchmark.tasks.data import load_split
 from benchmark.tasks.spec import TaskSpec
 
@@ -35,6 +36,8 @@ class TaskScores:
     scores: dict[str, ScoreEntry]
     samples: list[dict[str, Any]]
     evaluators: list[EvaluatorInfo] = field(default_factory=list)
+    # the evaluator embeddings behind the retrieval scores, saved beside the records (benchmark.response_embeddings)
+    embeddings: ResponseEmbeddings | None = None
 
 
 class Task(ABC):

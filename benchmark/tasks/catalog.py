@@ -40,6 +40,20 @@ EST_METRICS = ("mpjpe", "pa_mpjpe")
 EDIT_METRICS = ("mpjpe", "pa_mpjpe", "fid", "recall_t2p@1", "recall_t2p@5", "recall_t2p@10", "recall_p2t@1",
                 "recall_p2t@5", "recall_p2t@10", "mrecall")
 
+
+def with_diagnostics(metrics: tuple[str, ...], joint_protocol: str, *, posecodes: bool = False) -> tuple[str, ...]:
+    """A pose task's metrics followed by its diagnostics: the error per joint and per body part under its joint
+    protocol, the root orientation error where the ground truth is a pose, and (poses generated from a text or an
+    instruction) the posecode agreement with the ground truth."""
+    from benchmark.metrics.joint_protocols import POSE_GROUND_TRUTH_PROTOCOLS, PROTOCOL_JOINT_NAMES
+    from benchmark.metrics.pose_diagnostics import diagnostic_keys
+    from benchmark.metrics.posecode_agreement import posecode_keys
+
+    return (*metrics, *diagnostic_keys(PROTOCOL_JOINT_NAMES[joint_protocol],
+                                       root=joint_protocol in POSE_GROUND_TRUTH_PROTOCOLS),
+            *(posecode_keys() if posecodes else ()))
+
+
 def _pin(repo: str, config: str) -> dict:
     """What a spec on `repo`'s `config` pins: the published revision, Hub repo and test-split content fingerprint
     (benchmark/tasks/revisions.json); for the embedded world, the content its provider commits to."""
@@ -77,15 +91,18 @@ def all_specs() -> list[TaskSpec]:
              evaluators=("pair-text",), citation=_CITE_UNIPOSE, license="CC0-1.0"),
     TaskSpec(name="text_to_pose/embedded", task_id="text_to_pose", version=1,
              description="generate the 3D pose a description describes (the embedded procedural pose world)",
-             dataset=_dataset(EMBEDDED_REPO, "text_to_pose"), metrics=T2P_METRICS, main_metric="recall_t2p@5",
+             dataset=_dataset(EMBEDDED_REPO, "text_to_pose"),
+             metrics=with_diagnostics(T2P_METRICS, "skeleton-22", posecodes=True), main_metric="recall_t2p@5",
              evaluators=("pose-text",), joint_protocol="skeleton-22", citation=_CITE_UNIPOSE, license="CC0-1.0"),
     TaskSpec(name="pose_estimation/embedded", task_id="pose_estimation", version=1,
              description="estimate the 3D pose of the person in an image (the embedded procedural pose world)",
-             dataset=_dataset(EMBEDDED_REPO, "pose_estimation"), metrics=EST_METRICS, main_metric="pa_mpjpe",
+             dataset=_dataset(EMBEDDED_REPO, "pose_estimation"), metrics=with_diagnostics(EST_METRICS, "skeleton-22"),
+             main_metric="pa_mpjpe",
              evaluators=(), joint_protocol="skeleton-22", citation=_CITE_UNIPOSE, license="CC0-1.0"),
     TaskSpec(name="pose_edit/embedded", task_id="pose_edit", version=1,
              description="apply an instruction to pose A and output pose B (the embedded procedural pose world)",
-             dataset=_dataset(EMBEDDED_REPO, "pose_edit"), metrics=EDIT_METRICS, main_metric="mpjpe",
+             dataset=_dataset(EMBEDDED_REPO, "pose_edit"),
+             metrics=with_diagnostics(EDIT_METRICS, "skeleton-22", posecodes=True), main_metric="mpjpe",
              evaluators=("pose-text", "pair-text"), joint_protocol="skeleton-22", citation=_CITE_UNIPOSE,
              license="CC0-1.0"),
     TaskSpec(name="pose_to_text/posescript-h", task_id="pose_to_text", version=1,
@@ -95,13 +112,15 @@ def all_specs() -> list[TaskSpec]:
     TaskSpec(name="text_to_pose/posescript-h", task_id="text_to_pose", version=1,
              description=("generate the 3D pose a description describes (PoseScript-H2 test, queried with the human "
                           "caption as PoseScript's retrieval does)"),
-             dataset=_dataset(POSESCRIPT_REPO, "text_to_pose-H"), metrics=T2P_METRICS, main_metric="recall_t2p@5",
+             dataset=_dataset(POSESCRIPT_REPO, "text_to_pose-H"),
+             metrics=with_diagnostics(T2P_METRICS, "smplh-52-jtr", posecodes=True), main_metric="recall_t2p@5",
              evaluators=("pose-text",), joint_protocol="smplh-52-jtr", text_references="human", query_text="human",
              citation=_CITE_POSESCRIPT, license="CC BY-NC-SA 4.0"),
     TaskSpec(name="text_to_pose/posescript-h-unipose", task_id="text_to_pose", version=1,
              description=("generate the 3D pose a description describes (PoseScript-H2 test, queried with automatic "
                           "caption 0 as UniPose's evaluation does)"),
-             dataset=_dataset(POSESCRIPT_REPO, "text_to_pose-H"), metrics=T2P_METRICS, main_metric="recall_t2p@5",
+             dataset=_dataset(POSESCRIPT_REPO, "text_to_pose-H"),
+             metrics=with_diagnostics(T2P_METRICS, "smplh-52-jtr", posecodes=True), main_metric="recall_t2p@5",
              evaluators=("pose-text",), joint_protocol="smplh-52-jtr", text_references="human", query_text="automatic",
              citation=_CITE_UNIPOSE, license="CC BY-NC-SA 4.0"),
     TaskSpec(name="pose_diff/posefix-h", task_id="pose_diff", version=1,
@@ -110,7 +129,8 @@ def all_specs() -> list[TaskSpec]:
              evaluators=("pair-text",), text_references="human", citation=_CITE_POSEFIX, license="CC BY-NC-SA 4.0"),
     TaskSpec(name="pose_edit/posefix-h", task_id="pose_edit", version=1,
              description="apply an instruction to pose A and output pose B (PoseFix-H test)",
-             dataset=_dataset(POSEFIX_REPO, "pose_edit-H"), metrics=EDIT_METRICS, main_metric="mpjpe",
+             dataset=_dataset(POSEFIX_REPO, "pose_edit-H"),
+             metrics=with_diagnostics(EDIT_METRICS, "smplh-52-jtr", posecodes=True), main_metric="mpjpe",
              evaluators=("pose-text", "pair-text"), joint_protocol="smplh-52-jtr", text_references="human",
              citation=_CITE_POSEFIX, license="CC BY-NC-SA 4.0"),
     TaskSpec(name="image_to_text/imagescript-r", task_id="image_to_text", version=1,
@@ -124,18 +144,21 @@ def all_specs() -> list[TaskSpec]:
              evaluators=("pair-text",), text_references="refined", citation=_CITE_UNIPOSE),
     TaskSpec(name="pose_estimation/3dpw", task_id="pose_estimation", version=1,
              description="estimate the 3D pose of the person in an image (3DPW test, HMR2 14 joints)",
-             dataset=_dataset(POSE_ESTIMATION_REPO, "pose_estimation-3dpw"), metrics=EST_METRICS,
+             dataset=_dataset(POSE_ESTIMATION_REPO, "pose_estimation-3dpw"),
+             metrics=with_diagnostics(EST_METRICS, "hmr2-14"),
              main_metric="pa_mpjpe", evaluators=(), joint_protocol="hmr2-14"),
     # version 2: the pelvis (J19[14]) centring of 4D-Humans replaced the mid-hip of version 1
     TaskSpec(name="pose_estimation/h36m-p2", task_id="pose_estimation", version=2,
              description=("estimate the 3D pose of the person in an image (Human3.6M S9/S11 (HMR2 h36m_val_p2), HMR2 "
                           "14 joints, pelvis-centred)"),
-             dataset=_dataset(POSE_ESTIMATION_REPO, "pose_estimation-h36m"), metrics=EST_METRICS,
+             dataset=_dataset(POSE_ESTIMATION_REPO, "pose_estimation-h36m"),
+             metrics=with_diagnostics(EST_METRICS, "hmr2-14"),
              main_metric="pa_mpjpe", evaluators=(), joint_protocol="hmr2-14"),
     TaskSpec(name="pose_estimation/h36m-17", task_id="pose_estimation", version=1,
              description=("estimate the 3D pose of the person in an image (Human3.6M S9/S11, 17 joints, P1/P2 averaged"
                           " per action)"),
-             dataset=_dataset(POSE_ESTIMATION_REPO, "pose_estimation-h36m17"), metrics=EST_METRICS,
+             dataset=_dataset(POSE_ESTIMATION_REPO, "pose_estimation-h36m17"),
+             metrics=with_diagnostics(EST_METRICS, "h36m-17"),
              main_metric="pa_mpjpe", evaluators=(), joint_protocol="h36m-17"),
     ]
 

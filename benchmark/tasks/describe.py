@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from benchmark.columns import pose_column
 from benchmark.requests import DescribeRequest
+from benchmark.response_embeddings import ResponseEmbeddings
 from benchmark.tasks.base import Task, TaskScores
 from benchmark.tasks.common import load_evaluator, reference_texts
 from benchmark.tasks.schema import INPUT_COLUMNS
@@ -43,5 +44,6 @@ class DescribeTask(Task):
         text, text_items = text_scores(predictions, references, seed=ctx.seed, resamples=ctx.bootstrap_resamples)
         scores.update(text)
         per_item.update(text_items)
-        samples = records(list(ds["id"]), per_item, {"prediction": predictions, "references": references})
-        return TaskScores(scores, samples, [info])
+        ids = list(ds["id"])
+        samples = records(ids, per_item, {"prediction": predictions, "references": references})
+        return TaskScores(scores, samples, [info], ResponseEmbeddings(tuple(ids), query, gallery, "text"))

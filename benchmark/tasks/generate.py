@@ -3,14 +3,17 @@
 * text_to_pose: a pose from a description. Scores (UniPose Table 3): R^T2P / R^P2T top-k, the rank of the
   generated pose among all generated poses for the ground-truth text and back, through the frozen pose-text
   evaluator; R-precision; MPJPE / PA-MPJPE against the ground-truth pose under the task's joint protocol; FID
-  between the evaluator's features of ground-truth and generated poses.
+  between the evaluator's features of ground-truth and generated poses; posecode agreement with the ground truth.
 * pose_estimation: a pose (or joints of an accepted joint set) from an image; MPJPE / PA-MPJPE under the dataset's
   protocol (skeleton-22 in the embedded world; HMR2 14 joints for 3DPW and Human3.6M-P2; Human3.6M 17 joints with
   per-action averaging for joint lifters).
 * pose_edit: pose B from pose A and an instruction. MPJPE / PA-MPJPE and FID against B (PoseFix: the PoseScript
-  pose encoder's features), and recall of the instruction against (A, generated B) through the pair-text evaluator.
+  pose encoder's features), recall of the instruction against (A, generated B) through the pair-text evaluator, and
+  the posecode agreement with B (its details give what returning A unchanged would score).
 
-The first sample of each response is scored (n_samples = 1 in every shipped spec).
+Each task also reports where its poses go wrong: per-joint and per-body-part errors under its joint protocol and
+the root orientation error (`benchmark.metrics.pose_diagnostics`, the keys its spec declares). The first sample of
+each response is scored (n_samples = 1 in every shipped spec).
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ import numpy as np
 
 from benchmark.columns import pose_column
 from benchmark.requests import PoseRequest
+from benchmark.response_embeddings import ResponseEmbeddings
 from benchmark.tasks.base import Task, TaskScores
 from benchmark.tasks.common import load_evaluator, reference_texts
-from benchmark.tasks.scoring import fid_score, pose_error_scores, recall_scores, records, retrieval_scores
+from benchmark.tasks.scoring import (fid_score, pose_error_scores, posecode_scores, recall_scores, records,
+                                     retrieval_scores)
 from benchmark.tasks.templates import fill, pick_template
 
 
@@ -43,6 +48,21 @@ class _PoseTask(Task):
         if name in ("smplh-52-jtr", "hmr2-14", "hmr2-14-midhip"):
             return get_joint_protocol(name, model_dir=self.context.body_models_dir)
         return get_joint_protocol(name)
+
+    def pose_errors(self, protocol, pred, gt, actions=None):
+        """MPJPE, PA-MPJPE and the diagnostics the spec declares, with their per-sample values."""
+        ctx = self.context
+        return pose_error_scores(protocol, pred, gt, seed=ctx.seed, resamples=ctx.bootstrap_resamples,
+                                 actions=actions, declared=self.spec.metrics)
+
+    def posecodes(self, protocol, generated, truth, source=None):
+        """Posecode agreement, with the joints of the protocol's body model (the embedded skeleton, or SMPL-H)."""
+        from benchmark.metrics.joint_protocols import BodyModelJoints
+
+        ctx = self.context
+        body = protocol.body_model if isinstance(protocol, BodyModelJoints) else None
+        return posecode_scores(generated, truth, seed=ctx.seed, resamples=ctx.bootstrap_resamples, body_model=body,
+                               source=source)
 
     def _request(self, row_id: str, inputs: dict, caption: str | None = None) -> PoseRequest:
         spec, ctx = self.spec, self.context
@@ -73,12 +93,15 @@ class TextToPoseTask(_PoseTask):
                                         recall_ks=())
         scores.update({k: v for k, v in rp.items() if k.startswith("r_precision")})
         per_item["r_precision_mean_rank"] = rp_items.get("r_precision_mean_rank", np.full(len(texts), np.nan))
-        errors, error_items = pose_error_scores(self.joint_protocol(), generated, truth, seed=ctx.seed,
-                                                resamples=ctx.bootstrap_resamples)
-        scores.update(errors)
-        per_item.update(error_items)
+        protocol = self.joint_protocol()
+        for part_scores, part_items in (self.pose_errors(protocol, generated, truth),
+                                        self.posecodes(protocol, generated, truth)):
+            scores.update(part_scores)
+            per_item.update(part_items)
         scores["fid"] = fid_score(evaluator.encode_poses(truth), gen_emb)
-        return TaskScores(scores, records(list(ds["id"]), per_item, {"text": texts}), [info])
+        ids = list(ds["id"])
+        return TaskScores(scores, records(ids, per_item, {"text": texts}), [info],
+                          ResponseEmbeddings(tuple(ids), text_emb, gen_emb, "pose"))
 
 
 class PoseEstimationTask(_PoseTask):
@@ -90,7 +113,6 @@ class PoseEstimationTask(_PoseTask):
         return [self._request(row_id, {"image": image}) for row_id, image in zip(ds["id"], ds["image"])]
 
     def score(self, ds, responses):
-        ctx = self.context
         protocol = self.joint_protocol()
         if self.spec.joint_protocol in ("hmr2-14", "hmr2-14-midhip", "h36m-17"):
             truth = pose_column(ds, "joints_3d")
@@ -101,8 +123,7 @@ class PoseEstimationTask(_PoseTask):
         else:
             pred = first_samples(responses)
         actions = list(ds["action"]) if protocol.requires_actions else None
-        scores, per_item = pose_error_scores(protocol, pred, truth, seed=ctx.seed, resamples=ctx.bootstrap_resamples,
-                                             actions=actions)
+        scores, per_item = self.pose_errors(protocol, pred, truth, actions)
         return TaskScores(scores, records(list(ds["id"]), per_item), [])
 
 
@@ -118,14 +139,20 @@ class PoseEditTask(_PoseTask):
     def score(self, ds, responses):
         ctx = self.context
         generated, pose_a, pose_b = first_samples(responses), pose_column(ds, "pose_a"), pose_column(ds, "pose_b")
-        scores, per_item = pose_error_scores(self.joint_protocol(), generated, pose_b, seed=ctx.seed,
-                                             resamples=ctx.bootstrap_resamples)
+        protocol = self.joint_protocol()
+        scores, per_item = self.pose_errors(protocol, generated, pose_b)
+        posecode, posecode_items = self.posecodes(protocol, generated, pose_b, source=pose_a)
+        scores.update(posecode)
+        per_item.update(posecode_items)
         pose_eval, pose_info = load_evaluator(self.evaluator_dir("pose-text"), "pose-text")
         scores["fid"] = fid_score(pose_eval.encode_poses(pose_b), pose_eval.encode_poses(generated))
         pair_eval, pair_info = load_evaluator(self.evaluator_dir("pair-text"), "pair-text")
         texts = self.instructions(ds)
-        rec, rec_items = recall_scores(pair_eval.encode_pairs(pose_a, generated), pair_eval.encode_texts(texts),
-                                       ks=(1, 5, 10), seed=ctx.seed, resamples=ctx.bootstrap_resamples)
+        pair_emb, text_emb = pair_eval.encode_pairs(pose_a, generated), pair_eval.encode_texts(texts)
+        rec, rec_items = recall_scores(pair_emb, text_emb, ks=(1, 5, 10), seed=ctx.seed,
+                                       resamples=ctx.bootstrap_resamples)
         scores.update(rec)
         per_item.update(rec_items)
-        return TaskScores(scores, records(list(ds["id"]), per_item, {"instruction": texts}), [pose_info, pair_info])
+        ids = list(ds["id"])
+        return TaskScores(scores, records(ids, per_item, {"instruction": texts}), [pose_info, pair_info],
+                          ResponseEmbeddings(tuple(ids), text_emb, pair_emb, "pose"))

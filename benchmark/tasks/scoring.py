@@ -1,5 +1,6 @@
 """Shared scoring steps of the tasks: metric Score -> result ScoreEntry (with a bootstrap interval), text metrics,
-retrieval of generated outputs through the frozen evaluators, and pose errors under a joint protocol."""
+retrieval of generated outputs through the frozen evaluators, pose errors under a joint protocol with their
+diagnostics (per joint, per body part, root orientation), and the posecode agreement of generated poses."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ def entry(score: Score, key: str, *, seed: int, resamples: int) -> ScoreEntry:
     if resamples and ("per_sample" in details or "sufficient_statistics" in details):
         score = score_with_ci(score, n_resamples=resamples, seed=seed)
     small = {k: v for k, v in score.details.items() if isinstance(v, (int, float, str, bool))}
+    if spec.group:  # a diagnostic: tables and the site set these apart from the headline numbers
+        small["group"] = spec.group
     for key in ("per_action", "std_over_repetitions", "per_repetition"):
         if key in score.details:
             value = score.details[key]
@@ -105,8 +108,13 @@ def _headline(scores, metric: str):
     raise KeyError(f"the joint protocol reports no {metric} (it reports {', '.join(scores)})")
 
 
-def pose_error_scores(protocol, pred, gt, *, seed: int, resamples: int, actions=None):
-    scores = protocol.score(pred, gt, actions) if actions is not None else protocol.score(pred, gt)
+def pose_error_scores(protocol, pred, gt, *, seed: int, resamples: int, actions=None, declared=()):
+    """MPJPE and PA-MPJPE under `protocol`, and those of its diagnostics (`benchmark.metrics.pose_diagnostics`)
+    that the task declares in `declared`, from one pass of the protocol's joints."""
+    from benchmark.metrics.pose_diagnostics import ROOT_KEY, body_part_errors, root_orientation_error
+
+    joint_errors = protocol.joint_errors(pred, gt)
+    scores = protocol.score_errors({m: e.mean(axis=1) for m, e in joint_errors.items()}, actions)
     out = {}
     per_item = {}
     for name, key in (("MPJPE", "mpjpe"), ("PA-MPJPE", "pa_mpjpe")):
@@ -117,7 +125,27 @@ def pose_error_scores(protocol, pred, gt, *, seed: int, resamples: int, actions=
     if "per_action" in scores.details:
         for key in out:
             out[key].details["per_action"] = scores.details["per_action"]
+    diagnostics = list(body_part_errors(joint_errors, protocol.joint_names, protocol=protocol.name).scores)
+    if ROOT_KEY in declared:
+        diagnostics.append(root_orientation_error(pred, gt))
+    for s in diagnostics:
+        if s.name in declared:
+            out[s.name] = entry(s, s.name, seed=seed, resamples=resamples)
+            per_item[s.name] = np.asarray(s.details["per_sample"])
     return out, per_item
+
+
+def posecode_scores(generated, truth, *, seed: int, resamples: int, body_model=None, source=None):
+    """Posecode precision / recall / F1 of generated poses against the ground truth (`posecode_agreement`), and
+    each row's counts as the record `posecode_counts` ({kind: [shared, generated, true]})."""
+    from benchmark.metrics.posecode_agreement import posecode_agreement, row_counts
+
+    scores = posecode_agreement(generated, truth, body_model=body_model, source_poses=source)
+    out = {}
+    for s in scores.scores:
+        out[s.name] = ScoreEntry.not_computed(s.name, s.n, s.details["reason"]) if "reason" in s.details else \
+            entry(s, s.name, seed=seed, resamples=resamples)
+    return out, {"posecode_counts": row_counts(scores.details["counts"])}
 
 
 def fid_score(real: np.ndarray, generated: np.ndarray) -> ScoreEntry:

@@ -33,8 +33,9 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from datasets_build.captioning.codes import (ENTITIES, ORDER_FAMILY, PLURAL, SIDES, AnyCode, Code,
-                                             MultiPredicate, MultiSubject, Predicate, pluralize, reverse_code)
+from benchmark.posecodes.records import PLURAL, SIDES, Code
+from datasets_build.captioning.codes import (ENTITIES, ORDER_FAMILY, AnyCode, MultiPredicate, MultiSubject, Predicate,
+                                             pluralize, reverse_code)
 
 AGGREGATION_PROB = 0.95
 

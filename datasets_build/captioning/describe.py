@@ -16,14 +16,15 @@ from functools import lru_cache
 import numpy as np
 
 from benchmark.errors import InputError
+from benchmark.posecodes.extract import compute_categories, description_eligibility
+from benchmark.posecodes.inputs import joints_from_poses
+from benchmark.posecodes.records import Code
+from benchmark.posecodes.table import ONE_OR_TWO_COMPONENTS, CompiledTable, posecode_table
 from datasets_build.captioning.actions import action_sentence, usable_labels
 from datasets_build.captioning.aggregation import (entity_aggregation, interpretation_focus_aggregation,
                                                    side_reversal, stat_ripple, symmetry_aggregation,
                                                    transitive_ripple)
-from datasets_build.captioning.codes import AnyCode, Code
-from datasets_build.captioning.inputs import joints_from_poses
-from datasets_build.captioning.posecode_table import ONE_OR_TWO_COMPONENTS, CompiledTable, posecode_table
-from datasets_build.captioning.posecodes import compute_categories, description_eligibility
+from datasets_build.captioning.codes import AnyCode
 from datasets_build.captioning.ripple_rules import stat_ripple_rules
 from datasets_build.captioning.selection import PROP_SKIP_POSECODES, select
 from datasets_build.captioning.text_pose import render_description
@@ -87,7 +88,7 @@ def describe_poses(joints, version: str = "N7", seed: int = 0, noise: bool = Tru
     """One automatic description per pose.
 
     joints: [B, 22|52, 3] joint positions (m) in the y-up captioning frame, each pose heading-normalised
-        (`inputs`; `describe_poses_from_axis_angle` builds them from axis-angle poses).
+        (`benchmark.posecodes.inputs`; `describe_poses_from_axis_angle` builds them from axis-angle poses).
     version: a PoseScript version name (`versions.DESCRIPTION_VERSIONS`: N2, N6, N7, A-F).
     rotations: optional axis-angle poses [B, 22|52, 3] for the head-rotation codes.
     actions: optional per-pose action labels, used by the versions with action sentences (N6, A, B, C).

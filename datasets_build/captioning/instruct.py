@@ -26,17 +26,18 @@ import numpy as np
 
 from benchmark.body import rotations as rot
 from benchmark.errors import InputError
-from datasets_build.captioning import operators as ops
+from benchmark.posecodes import operators as ops
+from benchmark.posecodes.extract import absolute_eligibility, categorize, measure, super_posecodes
+from benchmark.posecodes.inputs import captioning_rotations, joints_from_poses, prepare_joints
+from benchmark.posecodes.records import PLURAL, Code
+from benchmark.posecodes.table import ONE_OR_TWO_COMPONENTS, posecode_table
 from datasets_build.captioning.aggregation import (entity_aggregation, interpretation_focus_aggregation,
                                                    side_reversal, symmetry_aggregation)
-from datasets_build.captioning.codes import PLURAL, AnyCode, Code, singularize
+from datasets_build.captioning.codes import AnyCode, singularize
 from datasets_build.captioning.describe import code_lookup, version_rng
-from datasets_build.captioning.inputs import captioning_rotations, joints_from_poses, prepare_joints
 from datasets_build.captioning.paircode_table import (DIRECTIONS, DISTANCE_INTERPS, GLOBAL_ROTATION,
                                                       PAIR_OPERATORS, PAIR_ROTATION_KINDS, PairTable,
                                                       compiled_requirements, pair_table)
-from datasets_build.captioning.posecode_table import ONE_OR_TWO_COMPONENTS, posecode_table
-from datasets_build.captioning.posecodes import absolute_eligibility, categorize, measure, super_posecodes
 from datasets_build.captioning.selection import PROP_SKIP_POSE_B_POSECODES, PROP_SKIP_POSECODES, select
 from datasets_build.captioning.text_pair import render_instruction, rotation_sentence
 from datasets_build.captioning.versions import instruction_version

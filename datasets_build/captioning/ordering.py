@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from datasets_build.captioning.codes import PLURAL, SIDES, AnyCode, MultiPredicate, MultiSubject, singularize
+from benchmark.posecodes.records import PLURAL, SIDES
+from datasets_build.captioning.codes import AnyCode, MultiPredicate, MultiSubject, singularize
 
 
 def _graph() -> dict[str, list[str]]:

@@ -21,10 +21,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from datasets_build.captioning import operators as ops
-from datasets_build.captioning.codes import PLURAL, Code, CodeColumns, parse_joint, pluralize
-from datasets_build.captioning.posecode_table import OPERATORS as POSE_OPERATORS
-from datasets_build.captioning.posecode_table import posecode_table
+from benchmark.posecodes import operators as ops
+from benchmark.posecodes.records import PLURAL, Code, CodeColumns, parse_joint
+from benchmark.posecodes.table import OPERATORS as POSE_OPERATORS
+from benchmark.posecodes.table import posecode_table
+from datasets_build.captioning.codes import pluralize
 
 PAIR_OPERATORS: dict[str, ops.Operator] = {o.kind: o for o in [
     ops.Operator("pair_angle", ("bent much less", "bent less", "bent slightly less", "ignored-bent",

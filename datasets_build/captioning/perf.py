@@ -43,9 +43,9 @@ def _timed(fn):
 
 def _reference_categories(joints: np.ndarray) -> np.ndarray:
     """Per-pose loop over the same measurement and binning functions (one pose at a time)."""
-    from datasets_build.captioning.inputs import prepare_joints
-    from datasets_build.captioning.posecode_table import posecode_table
-    from datasets_build.captioning.posecodes import categorize, measure
+    from benchmark.posecodes.extract import categorize, measure
+    from benchmark.posecodes.inputs import prepare_joints
+    from benchmark.posecodes.table import posecode_table
 
     table = posecode_table()
     rows = [categorize(measure(prepare_joints(joints[i:i + 1]), None, table), table)[0] for i in range(len(joints))]
@@ -53,11 +53,11 @@ def _reference_categories(joints: np.ndarray) -> np.ndarray:
 
 
 def run_benchmark(n: int = 10000, seed: int = 0, reference_n: int | None = 1000, verbose: bool = True) -> dict:
+    from benchmark.posecodes.extract import compute_categories
+    from benchmark.posecodes.inputs import joints_from_poses
+    from benchmark.posecodes.table import posecode_table
     from datasets_build.captioning.describe import describe_poses
-    from datasets_build.captioning.inputs import joints_from_poses
     from datasets_build.captioning.instruct import describe_pose_pairs
-    from datasets_build.captioning.posecode_table import posecode_table
-    from datasets_build.captioning.posecodes import compute_categories
 
     poses, source = benchmark_poses(n, seed)
     (joints, _), t_fk, _ = _timed(lambda: joints_from_poses(poses))

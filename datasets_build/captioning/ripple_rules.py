@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from datasets_build.captioning.codes import Code, mirror_code, reverse_code
+from benchmark.posecodes.records import Code
+from datasets_build.captioning.codes import mirror_code, reverse_code
 
 L, R = "left", "right"
 

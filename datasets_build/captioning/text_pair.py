@@ -19,7 +19,8 @@ import re
 
 import numpy as np
 
-from datasets_build.captioning.codes import PLURAL, AnyCode, MultiPredicate, MultiSubject, word_fix
+from benchmark.posecodes.records import PLURAL
+from datasets_build.captioning.codes import AnyCode, MultiPredicate, MultiSubject, word_fix
 from datasets_build.captioning.ordering import order_codes
 from datasets_build.captioning.templates_pair import NEUTRAL_VERBS, ONE_COMPONENT, ROTATION, TWO_COMPONENTS
 from datasets_build.captioning.templates_pose import ONE_COMPONENT as POSE_ONE

@@ -21,10 +21,11 @@ import re
 
 import numpy as np
 
+from benchmark.posecodes.records import PLURAL
+from benchmark.posecodes.table import HEAD_ROTATION_INTERPS
 from datasets_build.captioning.actions import SENTENCE_STARTS
-from datasets_build.captioning.codes import PLURAL, AnyCode, MultiPredicate, MultiSubject, mirror_code, word_fix
+from datasets_build.captioning.codes import AnyCode, MultiPredicate, MultiSubject, mirror_code, word_fix
 from datasets_build.captioning.ordering import order_codes
-from datasets_build.captioning.posecode_table import HEAD_ROTATION_INTERPS
 from datasets_build.captioning.templates_pose import HEAD, ONE_COMPONENT, TWO_COMPONENTS
 
 DETERMINERS = ("the", "their", "his", "her")

@@ -10,7 +10,7 @@ body pitch / roll (an image tells nothing about the true vertical).
 * `PosePool`: the rows of an ImageSet that have an SMPL fit and a person box, with their poses.
 * `fps_joints`: joint positions with the root orientation set to 0, the distance space of UniPose's farthest-point
   sampling ("neutral SMPL body model, default shape, global orientation 0", UniPose appendix A.1).
-* `caption_joints`: y-up captioning-frame joints of the heading-normalised poses (`captioning.inputs`).
+* `caption_joints`: y-up captioning-frame joints of the heading-normalised poses (`benchmark.posecodes.inputs`).
 * `select_farthest`: the seeded farthest-point subset ("starting with a randomly selected pose").
 """
 
@@ -82,7 +82,7 @@ class PosePool:
 
     def caption_joints(self, body_model) -> np.ndarray:
         """[M, 22 | 52, 3] captioning-frame joints of the heading-normalised poses."""
-        from datasets_build.captioning.inputs import joints_from_poses
+        from benchmark.posecodes.inputs import joints_from_poses
 
         key = ("caption", body_model.name)
         if key not in self._cache:

@@ -5,9 +5,10 @@ As the appendix builds it:
   B poses are ImageScript's poses);
 * pose A: from the same dataset as B, among B's `top_k` = 100 most similar poses by cosine similarity of the
   pose-text evaluator's pose features (B itself excluded), keeping those with at least `min_differing_posecodes`
-  = 10 differing posecodes (`captioning.count_differing_posecodes` on exact categories); the appendix does not say
-  which of the remaining candidates is taken: here, as PoseFix's out-of-sequence mining does, one is drawn
-  uniformly (seeded) among the `choose_among` = 3 most similar. A B without any candidate is dropped (counted);
+  = 10 differing posecodes (`benchmark.posecodes.extract.count_differing_posecodes` on exact categories); the
+  appendix does not say which of the remaining candidates is taken: here, as PoseFix's out-of-sequence mining does,
+  one is drawn uniformly (seeded) among the `choose_among` = 3 most similar. A B without any candidate is dropped
+  (counted);
 * texts: three automatic instructions per pair from PoseFix's pipeline, versions pfA, pfB, pfC, on the joints of
   the heading-normalised poses; every pair is out-of-sequence (two photographs carry no common world frame, so the
   change of global rotation is not described);

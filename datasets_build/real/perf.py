@@ -19,7 +19,7 @@ import numpy as np
 
 
 def _poses_and_features(n: int, seed: int):
-    from datasets_build.captioning.inputs import joints_from_poses
+    from benchmark.posecodes.inputs import joints_from_poses
     from datasets_build.world.generator import generate_poses
 
     poses = generate_poses(n, seed=seed).poses.astype(np.float32)
@@ -32,7 +32,7 @@ def _poses_and_features(n: int, seed: int):
 
 def _reference_choice(feats, arrays, queries, top_k, min_differing, choose_among, rng):
     """Per query: argsort all similarities, compare posecodes pair by pair, draw among the first valid ones."""
-    from datasets_build.captioning import PosecodeArrays, count_differing_posecodes
+    from benchmark.posecodes.extract import PosecodeArrays, count_differing_posecodes
 
     def one(row):
         return PosecodeArrays({k: v[[row]] for k, v in arrays.categories.items()}, arrays.super_posecodes[[row]],
@@ -51,7 +51,7 @@ def _reference_choice(feats, arrays, queries, top_k, min_differing, choose_among
 
 def benchmark_mining(n_poses: int = 20000, n_queries: int = 2000, reference_queries: int = 200, top_k: int = 100,
                      min_differing: int = 10, choose_among: int = 3, seed: int = 0) -> dict:
-    from datasets_build.captioning import posecode_arrays
+    from benchmark.posecodes.extract import posecode_arrays
     from datasets_build.pair_mining import PosecodeCounter, choose_pose_a, top_similar
 
     joints, feats = _poses_and_features(n_poses, seed)

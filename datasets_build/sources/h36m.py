@@ -31,10 +31,11 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from benchmark.body.joints import H36M_17
 from benchmark.errors import InputError
 from datasets_build.sources.files import NpzFile, float_array, restricted_load
 from datasets_build.sources.hmr2_eval import read_hmr2_eval
-from datasets_build.sources.joint_sets import H36M_17, H36M_32_TO_17
+from datasets_build.sources.joint_sets import H36M_32_TO_17
 from datasets_build.sources.samples import Camera, ImageSamples, no_poses
 
 ACTION_NAMES = {2: "Directions", 3: "Discussion", 4: "Eating", 5: "Greeting", 6: "Phoning", 7: "Posing",

@@ -1,9 +1,9 @@
 """Joint orders of the image datasets' annotations (names only; positions come from the files).
 
 Sources of the orders:
-* `H36M_17`: the 17 Human3.6M joints used by VideoPose3D, CA-PF and MetaPose (MetaPose `train.py`), taken
-  from the 32 mocap joints with `H36M_32_TO_17` (H36M-Toolbox `generate_labels*.py`; index 16 and 13 sit at the same
-  place, the thorax).
+* `H36M_17` (`benchmark.body.joints`, where the h36m-17 joint protocol names its joints): the 17 Human3.6M joints
+  used by VideoPose3D, CA-PF and MetaPose (MetaPose `train.py`), taken from the 32 mocap joints with
+  `H36M_32_TO_17` (H36M-Toolbox `generate_labels*.py`; index 16 and 13 sit at the same place, the thorax).
 * `MPII_16`: the MPII Human Pose joint ids 0..15 (the dataset's README / `annopoints.point.id`).
 * `COCO_17`: the `keypoints` list of the person category of COCO's person_keypoints JSON.
 * `OPENPOSE_COCO_18`: 3DPW's `poses2d` (OpenPose COCO-18 order; 3DPW README, "Coco-Format").
@@ -17,12 +17,8 @@ Sources of the orders:
 
 from __future__ import annotations
 
-from benchmark.body.joints import JointSet
+from benchmark.body.joints import H36M_17, JointSet
 
-H36M_17 = JointSet("h36m-17", (
-    "pelvis", "right_hip", "right_knee", "right_ankle", "left_hip", "left_knee", "left_ankle", "spine", "thorax",
-    "nose", "head", "left_shoulder", "left_elbow", "left_wrist", "right_shoulder", "right_elbow", "right_wrist",
-))
 H36M_32_TO_17 = (0, 1, 2, 3, 6, 7, 8, 12, 16, 14, 15, 17, 18, 19, 25, 26, 27)
 
 MPII_16 = JointSet("mpii-16", (

@@ -27,9 +27,10 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from benchmark.body.joints import H36M_17
 from benchmark.errors import InputError
 from datasets_build.sources.files import read_mat, require_file
-from datasets_build.sources.joint_sets import H36M_17, MPI_INF_3DHP_17_TO_H36M, MPI_INF_3DHP_28_TO_H36M
+from datasets_build.sources.joint_sets import MPI_INF_3DHP_17_TO_H36M, MPI_INF_3DHP_28_TO_H36M
 from datasets_build.sources.samples import Camera, ImageSamples, no_poses
 
 CALIBRATION_HEADER = "Skeletool Camera Calibration File V1.0"

@@ -113,6 +113,7 @@ def code_fingerprint() -> str:
     files = sorted([*(f for f in (root / "datasets_build" / "world").glob("*.py") if f.name not in not_the_build),
                     *(f for f in (root / "datasets_build" / "captioning").glob("*.py") if f.name != "perf.py"),
                     *(root / "benchmark" / "body").glob("*.py"),
+                    *(root / "benchmark" / "posecodes").glob("*.py"),  # the captioners' posecode extractor
                     root / "datasets_build" / "pair_mining.py", root / "benchmark" / "tasks" / "schema.py",
                     root / "datasets_build" / "sources" / "posefix.py",
                     root / "benchmark" / "fingerprint.py", root / "benchmark" / "columns.py",
@@ -176,8 +177,8 @@ def _actions(archetype_ids: np.ndarray) -> list[list[str]]:
 def describe_rows(poses: np.ndarray, actions, body, seed: int, what: str) -> list[list[str]]:
     """Three descriptions per pose (versions N2, N6, N7), on the skeleton joints of heading-normalised poses
     (positions only, as upstream's released texts: no head-rotation codes)."""
+    from benchmark.posecodes.inputs import joints_from_poses
     from datasets_build.captioning import describe_poses
-    from datasets_build.captioning.inputs import joints_from_poses
 
     joints, _ = joints_from_poses(poses, body, normalize_heading=False)
     per_version = [describe_poses(joints, v, sub_seed(seed, "describe", what, v), actions=actions)
@@ -195,7 +196,7 @@ def instruct_rows(poses_a: np.ndarray, poses_b: np.ndarray, in_sequence: np.ndar
 
 
 def _caption_joints(poses: np.ndarray, body) -> np.ndarray:
-    from datasets_build.captioning.inputs import joints_from_poses
+    from benchmark.posecodes.inputs import joints_from_poses
 
     # the poses are heading-normalised already (normalising again would only round them once more)
     return joints_from_poses(poses, body, normalize_heading=False)[0]

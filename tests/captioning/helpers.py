@@ -8,7 +8,7 @@ import numpy as np
 
 from benchmark.body.frames import UPRIGHT_ROOT
 from benchmark.body.joints import SMPL_BODY_22
-from datasets_build.captioning.inputs import joints_from_poses
+from benchmark.posecodes.inputs import joints_from_poses
 
 J = {name: i for i, name in enumerate(SMPL_BODY_22.names)}
 

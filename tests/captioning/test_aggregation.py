@@ -4,13 +4,14 @@ from collections import Counter
 
 import numpy as np
 
+from benchmark.posecodes.records import PLURAL, Code
+from benchmark.posecodes.table import ONE_OR_TWO_COMPONENTS
 from datasets_build.captioning.aggregation import (entity_aggregation, interpretation_focus_aggregation,
                                                    side_reversal, stat_ripple, symmetry_aggregation,
                                                    transitive_ripple)
-from datasets_build.captioning.codes import PLURAL, Code, MultiPredicate, MultiSubject, Predicate
+from datasets_build.captioning.codes import MultiPredicate, MultiSubject, Predicate
 from datasets_build.captioning.instruct import merge_pair_interp, pair_merge_key
 from datasets_build.captioning.ordering import KINEMATIC_GRAPH, order_codes, random_part_order
-from datasets_build.captioning.posecode_table import ONE_OR_TWO_COMPONENTS
 from datasets_build.captioning.ripple_rules import stat_ripple_rules
 
 L, R = "left", "right"

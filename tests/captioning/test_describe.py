@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 from benchmark.errors import InputError
+from benchmark.posecodes.extract import compute_categories, description_eligibility
+from benchmark.posecodes.records import Code
+from benchmark.posecodes.table import posecode_table
 from datasets_build.captioning import describe as describe_module
 from datasets_build.captioning.actions import DANCE_SOURCE
-from datasets_build.captioning.codes import Code, MultiPredicate, MultiSubject
+from datasets_build.captioning.codes import MultiPredicate, MultiSubject
 from datasets_build.captioning.describe import (aggregate_description_codes, codes_of_row, describe_poses,
                                                 describe_poses_from_axis_angle)
-from datasets_build.captioning.posecode_table import posecode_table
-from datasets_build.captioning.posecodes import compute_categories, description_eligibility
 from datasets_build.captioning.selection import select
 from datasets_build.captioning.templates_pose import HEAD, ONE_COMPONENT
 from datasets_build.captioning.versions import DESCRIPTION_VERSIONS, description_version

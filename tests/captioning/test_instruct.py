@@ -8,15 +8,15 @@ import pytest
 from benchmark.body import rotations as rot
 from benchmark.body.frames import UPRIGHT_ROOT
 from benchmark.errors import InputError
-from datasets_build.captioning.codes import PLURAL, Code
+from benchmark.posecodes.extract import absolute_eligibility, categorize, measure, super_posecodes
+from benchmark.posecodes.inputs import prepare_joints
+from benchmark.posecodes.records import PLURAL, Code
+from benchmark.posecodes.table import posecode_table
 from datasets_build.captioning.instruct import (categorize_pairs, changed_parts, depends_on,
                                                 describe_pose_pairs, describe_pose_pairs_from_axis_angle,
                                                 filter_changed_parts, pair_eligibility, pair_values,
                                                 rotation_change_degrees)
-from datasets_build.captioning.inputs import prepare_joints
 from datasets_build.captioning.paircode_table import PAIR_OPERATORS, pair_table
-from datasets_build.captioning.posecode_table import posecode_table
-from datasets_build.captioning.posecodes import absolute_eligibility, categorize, measure, super_posecodes
 from datasets_build.captioning.text_pair import conjugate, gerund, third_person
 from datasets_build.captioning.versions import INSTRUCTION_VERSIONS
 from tests.captioning.helpers import joints, upright, with_rotations

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from benchmark.body.virtual_joints import CAPTIONING_JOINTS
-from datasets_build.captioning import operators as ops
-from datasets_build.captioning.inputs import captioning_rotations, prepare_joints
-from datasets_build.captioning.posecode_table import OPERATORS, posecode_table
-from datasets_build.captioning.posecodes import posecode_arrays
+from benchmark.posecodes import operators as ops
+from benchmark.posecodes.extract import posecode_arrays
+from benchmark.posecodes.inputs import captioning_rotations, prepare_joints
+from benchmark.posecodes.table import OPERATORS, posecode_table
 from tests.captioning.helpers import joints, kneeling, upright, with_rotations
 
 IDX = {n: i for i, n in enumerate(CAPTIONING_JOINTS.names)}

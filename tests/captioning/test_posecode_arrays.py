@@ -7,10 +7,10 @@ import pytest
 
 from benchmark.cli.main import main
 from benchmark.errors import InputError
-from datasets_build.captioning import count_differing_posecodes, posecode_arrays
-from datasets_build.captioning import operators as ops
-from datasets_build.captioning.inputs import prepare_joints
-from datasets_build.captioning.posecode_table import OPERATORS, posecode_table
+from benchmark.posecodes import operators as ops
+from benchmark.posecodes.extract import count_differing_posecodes, posecode_arrays
+from benchmark.posecodes.inputs import prepare_joints
+from benchmark.posecodes.table import OPERATORS, posecode_table
 from datasets_build.captioning.selection import select
 from tests.captioning.helpers import joints, upright
 

@@ -5,12 +5,12 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from benchmark.posecodes.records import Code
+from benchmark.posecodes.table import FOCUS_ONLY_KINDS, OPERATORS, mirror_category, posecode_table
 from datasets_build.captioning import templates_pair, templates_pose
-from datasets_build.captioning.codes import LATERAL_MIRROR, Code, mirror_code
+from datasets_build.captioning.codes import LATERAL_MIRROR, mirror_code
 from datasets_build.captioning.describe import code_lookup
 from datasets_build.captioning.paircode_table import GLOBAL_ROTATION, PAIR_OPERATORS, pair_table
-from datasets_build.captioning.posecode_table import (FOCUS_ONLY_KINDS, OPERATORS, mirror_category,
-                                                      posecode_table)
 from datasets_build.captioning.ripple_rules import LEFT_SIDE_RULES, canonical_raw, stat_ripple_rules
 from tests.captioning.helpers import swap_left_right
 

@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NEEDED = ("benchmark/tasks/__init__.py", "benchmark/tasks/templates/pose_to_text.json",
           "benchmark/tasks/revisions.json",
           "benchmark/leaderboard/specs/embedded.yaml", "benchmark/leaderboard/specs/paper_table2_comprehension.yaml",
+          "benchmark/leaderboard/site/templates/page.html", "benchmark/leaderboard/site/assets/site.js",
+          "benchmark/leaderboard/site/assets/site.css",
           "benchmark/body/data/skeleton_22.json", "datasets_build/world/fingerprints.json",
           "datasets_build/world/stats/pose_to_text.json", "datasets_build/world/evaluators/pose-text/model.safetensors",
           "datasets_build/world/evaluators/pair-text/SHA256SUMS", "models/predictions_file.py")

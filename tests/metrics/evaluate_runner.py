@@ -43,6 +43,9 @@ def build_inputs() -> dict:
     joints_gt = rng.normal(scale=0.3, size=(5, 17, 3)).astype(np.float32)
     joints_pred = (joints_gt + rng.normal(scale=0.02, size=joints_gt.shape)).astype(np.float32)
     features = rng.normal(size=(2, 40, 3))
+    poses_gt = rng.normal(scale=0.3, size=(6, 22, 3)).astype(np.float32)
+    poses_gt[:, 0] = [np.pi / 2, 0.0, 0.0]  # upright roots, so that the posecodes read as on a standing body
+    poses_pred = (poses_gt + rng.normal(scale=0.2, size=poses_gt.shape)).astype(np.float32)
     return {
         "bleu": {"args": TEXTS},
         "rouge_l": {"args": TEXTS, "kwargs": {"seed": 3}},
@@ -55,6 +58,10 @@ def build_inputs() -> dict:
                              "actions": ["Walking", "Eating", "Eating", "Photo", "Walking 1"]}},
         "pa_mpjpe": {"args": {"predictions": joints_pred.tolist(), "references": joints_gt.tolist()}},
         "frechet_distance": {"args": {"predictions": features[1].tolist(), "references": features[0].tolist()}},
+        "body_part_errors": {"args": {"predictions": poses_pred.tolist(), "references": poses_gt.tolist()},
+                             "kwargs": {"joint_protocol": "skeleton-22"}},
+        "root_orientation_error": {"args": {"predictions": poses_pred.tolist(), "references": poses_gt.tolist()}},
+        "posecode_agreement": {"args": {"predictions": poses_pred.tolist(), "references": poses_gt.tolist()}},
     }
 
 

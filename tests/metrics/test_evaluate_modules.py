@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.metrics import fid, pose, retrieval, text
+from benchmark.metrics import fid, pose, pose_diagnostics, posecode_agreement, retrieval, text
 from benchmark.metrics.evaluate_modules import MODULES, module_path
 from evaluate_runner import build_inputs
 
@@ -81,6 +81,16 @@ def _expected(name: str, spec: dict) -> dict:
         return {"PA-MPJPE": pose.pa_mpjpe(q, g).value}
     if name == "frechet_distance":
         return {"fid": fid.frechet_distance(np.asarray(args["references"]), np.asarray(args["predictions"])).value}
+    if name == "body_part_errors":
+        from benchmark.metrics.joint_protocols import get_joint_protocol
+
+        protocol = get_joint_protocol(kwargs["joint_protocol"])
+        return pose_diagnostics.body_part_errors(protocol.joint_errors(q, g), protocol.joint_names).numbers()
+    if name == "root_orientation_error":
+        return {"root_orientation_error": pose_diagnostics.root_orientation_error(q, g).value}
+    if name == "posecode_agreement":
+        scores = posecode_agreement.posecode_agreement(q, g)
+        return {k: v for k, v in scores.numbers().items() if np.isfinite(v)}  # NaN: a kind neither side has
     raise AssertionError(name)
 
 

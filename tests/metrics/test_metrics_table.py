@@ -18,7 +18,7 @@ def test_every_metric_has_info_a_function_and_an_evaluate_module():
     for name, entry in METRICS.items():
         assert isinstance(entry.info, MetricInfo) and entry.info.name == name
         assert entry.info.description and entry.info.citation.startswith("@") and entry.info.protocol
-        assert entry.info.unit in ("%", "mm", "")
+        assert entry.info.unit in ("%", "mm", "deg", "")
         assert callable(get_metric(name))
     assert METRICS["mpjpe"].info.higher_is_better is False and METRICS["bleu"].info.higher_is_better is True
     with pytest.raises(KeyError, match="did you mean 'meteor'"):

@@ -7,10 +7,10 @@ from scipy.spatial.transform import Rotation
 from benchmark.body.skeleton import SkeletonBody
 from benchmark.errors import InputError
 from benchmark.tasks.schema import features
+from datasets_build.pair_mining import choose_pose_a, top_similar
 from datasets_build.real.crops import CropOptions
 from datasets_build.real.image_poses import camera_poses_to_amass
 from datasets_build.real.image_rows import ImageSet
-from datasets_build.pair_mining import choose_pose_a, top_similar
 from datasets_build.real.imagediff import build_imagediff
 from datasets_build.real.imagescript import build_imagescript
 from datasets_build.sources.coco import read_coco
@@ -176,8 +176,8 @@ def test_imagescript_refined_variant_and_determinism(image_sets, imagescript, tm
 
 
 def test_imagediff_pairs_satisfy_the_mining_constraints(imagediff, imagescript, image_sets):
-    from datasets_build.captioning import count_differing_posecodes, posecode_arrays
-    from datasets_build.captioning.inputs import joints_from_poses
+    from benchmark.posecodes.extract import count_differing_posecodes, posecode_arrays
+    from benchmark.posecodes.inputs import joints_from_poses
 
     dsd = imagediff.datasets["image_diff-A"]
     for ds in dsd.values():

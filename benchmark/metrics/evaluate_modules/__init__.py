@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 MODULES = ("bleu", "rouge_l", "meteor", "coco_caption", "r_precision", "recall_at_k", "cross_modal_recall", "mpjpe",
-           "pa_mpjpe", "frechet_distance")
+           "pa_mpjpe", "body_part_errors", "root_orientation_error", "posecode_agreement", "frechet_distance")
 
 
 def module_path(name: str) -> str:
@@ -48,3 +48,27 @@ def joint_error(metric: str, predictions, references, joint_protocol=None, actio
     chosen = [s for s in scores.scores if s.details.get("metric") == metric]
     return {metric: chosen[0].value, "name": chosen[0].name, **{s.name: s.value for s in chosen[1:]},
             "protocol": scores.protocol}
+
+
+def body_part_errors(predictions, references, joint_names=None, joint_protocol=None, **protocol_options) -> dict:
+    """The result of the "body_part_errors" module: per-joint MPJPE and per-part MPJPE / PA-MPJPE (mm) of joints
+    [J, 3] per item named by `joint_names` (no alignment for MPJPE), or through a named joint protocol."""
+    import numpy as np
+
+    from benchmark.errors import InputError
+    from benchmark.metrics.joint_protocols import get_joint_protocol
+    from benchmark.metrics.pose import MM_PER_M, check_joint_pair, per_joint_errors, procrustes_align
+    from benchmark.metrics.pose_diagnostics import body_part_errors as errors_of
+
+    pred = np.stack([np.asarray(p, dtype=np.float32) for p in predictions])
+    gt = np.stack([np.asarray(r, dtype=np.float32) for r in references])
+    if joint_protocol is not None:
+        protocol = get_joint_protocol(joint_protocol, **protocol_options)
+        return numbers(errors_of(protocol.joint_errors(pred, gt), protocol.joint_names, protocol=protocol.name))
+    if joint_names is None:
+        raise InputError("joints without a joint protocol need their joint_names", field="joint_names",
+                         hint="e.g. joint_names=benchmark.body.joints.SMPL_BODY_JOINT_NAMES, or joint_protocol=")
+    p, g = check_joint_pair(pred, gt)
+    joint_errors = {"MPJPE": MM_PER_M * per_joint_errors(p, g),
+                    "PA-MPJPE": MM_PER_M * per_joint_errors(procrustes_align(p, g), g)}
+    return numbers(errors_of(joint_errors, joint_names, protocol="no alignment"))

@@ -29,8 +29,8 @@ from functools import lru_cache
 import numpy as np
 
 from benchmark.body.joints import mirror_name
-from datasets_build.captioning import operators as ops
-from datasets_build.captioning.codes import PLURAL, Code, CodeColumns, parse_joint
+from benchmark.posecodes import operators as ops
+from benchmark.posecodes.records import PLURAL, Code, CodeColumns, parse_joint
 
 OPERATORS: dict[str, ops.Operator] = {o.kind: o for o in [
     ops.Operator("angle", ("completely bent", "bent more", "right angle", "bent less", "slightly bent", "straight"),

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmark.errors import InputError
-from datasets_build.captioning import operators as ops
-from datasets_build.captioning.inputs import captioning_rotations, prepare_joints
-from datasets_build.captioning.posecode_table import (KINDS, OPERATORS, RELATIVE_POS_KINDS, ROTATION_KINDS,
-                                                      CompiledTable, posecode_table)
+from benchmark.posecodes import operators as ops
+from benchmark.posecodes.inputs import captioning_rotations, prepare_joints
+from benchmark.posecodes.table import (KINDS, OPERATORS, RELATIVE_POS_KINDS, ROTATION_KINDS, CompiledTable,
+                                       posecode_table)
 
 
 def measure(joints35: np.ndarray, rotations: np.ndarray | None, table: CompiledTable) -> np.ndarray:

@@ -1,0 +1,1 @@
+"""Local evaluate module folder; see body_part_errors.py."""

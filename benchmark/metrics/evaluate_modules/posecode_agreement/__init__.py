@@ -1,0 +1,1 @@
+"""Local evaluate module folder; see posecode_agreement.py."""

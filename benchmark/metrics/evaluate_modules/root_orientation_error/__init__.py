@@ -1,0 +1,1 @@
+"""Local evaluate module folder; see root_orientation_error.py."""
