@@ -29,7 +29,7 @@ from benchmark.tasks.catalog import (EMBEDDED_REPO, embedded_task_names, evaluat
 from benchmark.worlds import WORLDS
 
 # The adapters the main job runs (predictions_file needs a file: the ground truth is submitted as one). UniPose's
-# tiny preset is trained on the world's train splits the first time (about 8 minutes on 2 cores), then cached.
+# tiny preset is trained on the world's train splits the first time (about 7 minutes on 2 cores), then cached.
 MAIN_JOB_ADAPTERS = ("unipose:preset=tiny", "auto_captioner", "nearest_neighbour", "copy_source", "mean_pose",
                      "random")
 # The comparison the main job runs so that its site has one: the model it trains against the strongest trivial

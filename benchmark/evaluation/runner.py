@@ -86,7 +86,9 @@ def reusable_result(adapter: ModelAdapter, task: Task, output_dir: str | Path, *
     meta = adapter.meta
     path = result_path(output_dir, meta.name, meta.revision, task.spec.name, split=_other_split(task, split),
                        limit=limit)
-    if not path.is_file() or not getattr(adapter, "cacheable", True):
+    # a predictions file's responses are not cached (they answer by row id), but its result is reusable: its
+    # revision carries the file's digest, so an edited file is a new revision with its own result path
+    if not path.is_file():
         return None
     try:
         old = TaskResult.from_disk(path)

@@ -1,6 +1,6 @@
 """Train UniPose's four stages on a dataset folder's train splits (default: the newest embedded world).
 
-    unipose-bench train-unipose --preset tiny                       # about 8 minutes on 2 cores
+    unipose-bench train-unipose --preset tiny                       # about 7 minutes on 2 cores
     unipose-bench train-unipose --preset small --output runs/small  # SmolLM2-135M (`make smollm2`); for a GPU
     unipose-bench train-unipose --preset paper --language-model LLAVA_DIR --train DATA --output runs/paper
     accelerate launch -m benchmark.cli.main train-unipose ...       # several processes / GPUs / machines

@@ -29,15 +29,15 @@ class Answers(ModelAdapter):
     meta = AdapterMeta(name="answers", revision="1", tasks=("text_to_pose",))
 
 
-def write(out, task, keys):
+def write(out, task, keys, revision="1"):
     result = TaskResult(
         task=task.name, task_id="text_to_pose", task_version=task.spec.version,
         dataset=DatasetInfo(repo=task.spec.dataset.repo, config="text_to_pose", split="test", revision=None,
                             fingerprint=FINGERPRINT, n_rows=3, n_evaluated=3),
-        evaluators=[{"kind": "pose-text", "version": "v1"}], adapter=AdapterInfo(name="answers", revision="1"),
+        evaluators=[{"kind": "pose-text", "version": "v1"}], adapter=AdapterInfo(name="answers", revision=revision),
         scores={k: ScoreEntry(value=1.0) for k in keys}, main_metric=task.spec.main_metric, seed=0,
         environment=Environment(suite_version="0", git_hash=None, python="3", platform="test", packages={}))
-    return result.to_disk(result_path(out, "answers", "1", task.name))
+    return result.to_disk(result_path(out, "answers", revision, task.name))
 
 
 def test_a_result_lacking_a_declared_key_or_its_embeddings_is_scored_again(tmp_path):
@@ -51,3 +51,28 @@ def test_a_result_lacking_a_declared_key_or_its_embeddings_is_scored_again(tmp_p
     write_embeddings(embeddings_path(path), ResponseEmbeddings(ids, np.eye(3), np.eye(3), "pose"))
     reused = reusable_result(Answers(), task, tmp_path, limit=None, split=None)
     assert reused is not None and set(reused.scores) == set(task.spec.metrics)
+
+
+def test_a_predictions_file_result_is_reused_until_the_file_changes(tmp_path):
+    """A predictions file's responses are never cached (it answers by row id), yet its result is reused: the
+    adapter's revision carries the file's digest, so an edited file gets a new revision and is scored again."""
+    import json
+
+    from models.predictions_file import PredictionsFileAdapter
+
+    task = PinnedTask(task_registry().get("text_to_pose/embedded"))
+    preds = tmp_path / "preds.jsonl"
+
+    def submit(value):
+        preds.write_text("".join(json.dumps({"task": task.name, "id": i, "pose": [[value] * 3] * 22}) + "\n"
+                                 for i in ("a", "b", "c")))
+        return PredictionsFileAdapter(str(preds), name="answers")
+
+    adapter = submit(0.0)
+    assert adapter.cacheable is False
+    path = write(tmp_path, task, task.spec.metrics, revision=adapter.meta.revision)
+    write_embeddings(embeddings_path(path), ResponseEmbeddings(("a", "b", "c"), np.eye(3), np.eye(3), "pose"))
+    assert reusable_result(adapter, task, tmp_path, limit=None, split=None) is not None
+    edited = submit(0.1)
+    assert edited.meta.revision != adapter.meta.revision
+    assert reusable_result(edited, task, tmp_path, limit=None, split=None) is None
