@@ -88,5 +88,6 @@ def read_embeddings(path: str | Path) -> ResponseEmbeddings:
                                       str(data["response_side"]))
     except InputError as exc:
         raise InputError(exc.message, file=str(path), field=exc.field, hint=exc.hint) from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot be read as an embeddings file ({exc})", file=str(path)) from None
+    except (OSError, ValueError, KeyError) as exc:  # numpy's own text may suggest unpickling: not passed on
+        raise InputError(f"not a readable embeddings file ({type(exc).__name__})", file=str(path),
+                         hint="re-run `unipose-bench evaluate` for this task") from None

@@ -140,6 +140,8 @@ class PredictionsFileAdapter(ModelAdapter):
     # The file answers by row id, not by request content: two identical requests may legitimately get different
     # answers, so its responses are not cached.
     cacheable = False
+    # ... but its result may be reused: the revision carries the file's digest, so an edited file is a new revision
+    result_reusable = True
 
     def __init__(self, path: str, name: str | None = None, revision: str = "1", reference: bool | str = False):
         self.path = Path(path)

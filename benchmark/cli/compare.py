@@ -15,6 +15,7 @@ the leaderboard site (`unipose-bench leaderboard --site`) shows every comparison
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 
@@ -54,10 +55,17 @@ def run(args) -> int:
     from benchmark.errors import InputError
     from benchmark.evaluation.compare import compare_results, comparison_path, write_comparison
 
-    if args.resamples < 2 or args.permutations < 1:
-        raise InputError("needs at least 2 resamples and 1 permutation", field="--resamples/--permutations")
     if not 0 < args.confidence < 1:
         raise InputError(f"{args.confidence} is not in (0, 1)", field="--confidence")
+    # the smallest p each test can give is 1 / (resamples + 1) and 2 / (permutations + 1): below these counts no
+    # difference could ever be significant at the interval's level
+    alpha = 1 - args.confidence
+    least = {"--resamples": math.ceil(1 / alpha - 1 - 1e-9), "--permutations": math.ceil(2 / alpha - 1 - 1e-9)}
+    for option, given in (("--resamples", args.resamples), ("--permutations", args.permutations)):
+        if given < least[option]:
+            raise InputError(f"{given} is too few: with {given} the smallest p-value is above {alpha:g}, so no "
+                             f"difference could be significant", field=option,
+                             hint=f"use at least {least[option]} (the defaults are 10000 and 1000)")
     comparison = compare_results(args.results, args.a, args.b, _tasks(args.tasks), seed=args.seed,
                                  n_resamples=args.resamples, n_permutations=args.permutations,
                                  confidence=args.confidence)

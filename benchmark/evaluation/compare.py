@@ -58,7 +58,12 @@ def adapter_dir(results_dir: str | Path, adapter: str) -> Path:
         raise InputError(f"no results of adapter '{name}'", file=str(folder),
                          hint=f"adapters with results here: {', '.join(known) or 'none'}")
     if revision:
-        return result_path(results_dir, name, revision, "x").parent
+        chosen = result_path(results_dir, name, revision, "x").parent
+        if not chosen.is_dir():
+            known = sorted(p.name for p in folder.iterdir() if p.is_dir())
+            raise InputError(f"adapter '{name}' has no results of revision '{revision}'", file=str(chosen),
+                             hint=f"its revisions here: {', '.join(known) or 'none'}")
+        return chosen
     revisions = sorted(p.name for p in folder.iterdir() if p.is_dir())
     if len(revisions) != 1:
         raise InputError(f"adapter '{name}' has results of {len(revisions)} revisions ({', '.join(revisions)})",
@@ -174,6 +179,11 @@ def compare_task(a: TaskFiles, b: TaskFiles, *, seed: int = 0, n_resamples: int 
             continue
         t = paired_bootstrap(per_a[0], per_b[0], per_a[1], n_resamples=n_resamples, confidence=confidence,
                              seed=seed, field=key)
+        for files, got in ((a, t.a), (b, t.b)):  # e.g. ROUGE-L: the result keeps rouge_score's bootstrap "mid"
+            stored = files.result.scores[key].value
+            if stored is not None and abs(got - stored) > 1e-6 * max(1.0, abs(stored)):
+                notes.append(f"{key}: the mean of {files.path.name}'s per-row values is {got:.6g}, the result "
+                             f"says {stored:.6g} (the test is on the per-row mean)")
         rows.append(_row(key, ea, t.a, t.b, t.difference, t.ci_low, t.ci_high, t.p_value, t.test, alpha))
     if retrieval:
         try:
@@ -216,6 +226,26 @@ def compare_task(a: TaskFiles, b: TaskFiles, *, seed: int = 0, n_resamples: int 
             "comparisons": rows, "not_compared": skipped, "notes": notes}
 
 
+def _full_results(folder: Path) -> dict[str, Path]:
+    """{file stem: path} of the full-split results in an adapter's folder (not `.limit-N` / `.split-X` runs)."""
+    return {p.stem: p for p in folder.glob("*.json") if "." not in p.stem}
+
+
+def _common_tasks(folder_a: Path, folder_b: Path) -> list[str]:
+    """The tasks both folders have a full result of, by the name inside A's result."""
+    in_b = _full_results(folder_b)
+    tasks = []
+    for stem, path in sorted(_full_results(folder_a).items()):
+        if stem not in in_b:
+            continue
+        try:
+            tasks.append(TaskResult.from_disk(path).task)
+        except ValueError as exc:
+            raise InputError(f"not a readable result ({str(exc).splitlines()[0]})", file=str(path),
+                             hint="re-run `unipose-bench evaluate` for it, or name the tasks with --tasks") from None
+    return list(dict.fromkeys(tasks))
+
+
 def compare_results(results_dir: str | Path, adapter_a: str, adapter_b: str, tasks=None, *, seed: int = 0,
                     n_resamples: int = DEFAULT_RESAMPLES, n_permutations: int = DEFAULT_PERMUTATIONS,
                     confidence: float = DEFAULT_CONFIDENCE, skip_failing: bool = False) -> dict:
@@ -224,9 +254,7 @@ def compare_results(results_dir: str | Path, adapter_a: str, adapter_b: str, tas
     reason, under "skipped_tasks"."""
     folder_a, folder_b = adapter_dir(results_dir, adapter_a), adapter_dir(results_dir, adapter_b)
     if tasks is None:
-        names_a = {p.stem: p for p in folder_a.glob("*.json")}
-        names_b = {p.stem for p in folder_b.glob("*.json")}
-        tasks = [TaskResult.from_disk(names_a[s]).task for s in sorted(names_a) if s in names_b]
+        tasks = _common_tasks(folder_a, folder_b)
         if not tasks:
             raise InputError("the two adapters have no result of a common task", file=f"{folder_a} and {folder_b}")
     out, skipped = [], {}

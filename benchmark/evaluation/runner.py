@@ -86,9 +86,9 @@ def reusable_result(adapter: ModelAdapter, task: Task, output_dir: str | Path, *
     meta = adapter.meta
     path = result_path(output_dir, meta.name, meta.revision, task.spec.name, split=_other_split(task, split),
                        limit=limit)
-    # a predictions file's responses are not cached (they answer by row id), but its result is reusable: its
-    # revision carries the file's digest, so an edited file is a new revision with its own result path
-    if not path.is_file():
+    # an adapter whose responses are not cached is re-scored every run, unless it says its revision names all it
+    # answers (`result_reusable`: a predictions file, whose revision carries the file's digest)
+    if not path.is_file() or not getattr(adapter, "result_reusable", getattr(adapter, "cacheable", True)):
         return None
     try:
         old = TaskResult.from_disk(path)
@@ -101,7 +101,8 @@ def reusable_result(adapter: ModelAdapter, task: Task, output_dir: str | Path, *
     same = (old.task_version == task.spec.version and old.seed == task.context.seed and old.limit == limit
             and old.dataset.split == (split or task.spec.dataset.split) and fingerprint is not None
             and old.dataset.fingerprint == fingerprint
-            and {e.kind: e.version for e in old.evaluators} == evaluators)
+            and {e.kind: e.version for e in old.evaluators} == evaluators
+            and old.adapter.reference == meta.reference)
     # written before the task declared more diagnostics (or kept its retrieval embeddings): scored again, from the
     # response cache, so that every result of a task version has the same keys
     complete = set(task.spec.metrics) <= set(old.scores) and (

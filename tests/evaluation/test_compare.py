@@ -172,3 +172,26 @@ def test_skip_failing_lists_the_tasks_it_could_not_compare(results):
                                  n_permutations=10, skip_failing=True)
     assert [t["task"] for t in comparison["tasks"]] == [TASK]
     assert "no result of task pose_edit/embedded" in comparison["skipped_tasks"]["pose_edit/embedded"]
+
+
+def test_the_default_tasks_skip_partial_runs_and_name_an_unreadable_result(results, capsys):
+    import shutil
+
+    full = result_path(results, "good", "1", TASK)
+    shutil.copy(full, result_path(results, "good", "1", TASK, limit=10))  # a --limit run beside the full one
+    shutil.copy(result_path(results, "random", "1", TASK), result_path(results, "random", "1", TASK, limit=10))
+    assert compare(results, "good", "random", "--out", str(results / "c.json")) == 0
+    assert len(json.loads((results / "c.json").read_text())["tasks"]) == 1  # the task once, from the full results
+    for adapter in ("good", "random"):
+        result_path(results, adapter, "1", "pose_edit/embedded").write_text("{broken")
+    assert compare(results, "good", "random") == 2
+    err = capsys.readouterr().err
+    assert "not a readable result" in err and "pose_edit__embedded.json" in err and "Traceback" not in err
+
+
+def test_an_unknown_revision_or_too_few_resamples_is_refused_with_what_to_do(results, capsys):
+    assert compare(results, "good/nope", "random") == 2
+    assert "no results of revision 'nope'" in capsys.readouterr().err
+    assert main(["compare", "good", "random", "--results", str(results), "--permutations", "20"]) == 2
+    err = capsys.readouterr().err
+    assert "too few" in err and "at least 39" in err

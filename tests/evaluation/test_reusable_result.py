@@ -55,7 +55,8 @@ def test_a_result_lacking_a_declared_key_or_its_embeddings_is_scored_again(tmp_p
 
 def test_a_predictions_file_result_is_reused_until_the_file_changes(tmp_path):
     """A predictions file's responses are never cached (it answers by row id), yet its result is reused: the
-    adapter's revision carries the file's digest, so an edited file gets a new revision and is scored again."""
+    adapter's revision carries the file's digest, so an edited file gets a new revision and is scored again; a
+    result written with another reference flag is scored again too (the boards mark reference rows)."""
     import json
 
     from models.predictions_file import PredictionsFileAdapter
@@ -73,6 +74,8 @@ def test_a_predictions_file_result_is_reused_until_the_file_changes(tmp_path):
     path = write(tmp_path, task, task.spec.metrics, revision=adapter.meta.revision)
     write_embeddings(embeddings_path(path), ResponseEmbeddings(("a", "b", "c"), np.eye(3), np.eye(3), "pose"))
     assert reusable_result(adapter, task, tmp_path, limit=None, split=None) is not None
+    as_reference = PredictionsFileAdapter(str(preds), name="answers", reference=True)  # same file, other flag
+    assert reusable_result(as_reference, task, tmp_path, limit=None, split=None) is None
     edited = submit(0.1)
     assert edited.meta.revision != adapter.meta.revision
     assert reusable_result(edited, task, tmp_path, limit=None, split=None) is None

@@ -69,3 +69,15 @@ def test_page_paths_are_file_name_safe_and_links_relative():
     page = paths.model_page("pose_to_text/embedded", "gt", "705d+1e01")
     assert page == "models/pose_to_text__embedded/gt--705d_1e01.html"
     assert paths.relative(paths.board_page("embedded"), page) == "../../boards/embedded.html"
+
+
+def test_page_data_cannot_end_or_hide_its_script_and_names_cannot_climb_folders():
+    from benchmark.leaderboard.site.markup import json_script
+    from benchmark.leaderboard.site.paths import slug
+
+    hostile = {"id": "<!--<script>", "name": "</script><b>&amp;"}
+    text = json_script(hostile)
+    assert not set("<>&") & set(text)
+    assert json.loads(text) == hostile  # the escapes are JSON's own: the page reads back the same strings
+    assert [slug(s) for s in ("..", ".", "", "pose_to_text/embedded", "a:b")] == \
+        ["_", "_", "_", "pose_to_text__embedded", "a_b"]

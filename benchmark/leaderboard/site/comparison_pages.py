@@ -192,7 +192,7 @@ def _task_section(k: int, task: dict, data: dict, page: str, names: dict[str, st
     name = task["task"]
     title = link(paths.task_page(name), page, esc(name)) if name in task_pages else esc(name)
     headline, groups = _groups(task["comparisons"])
-    out = [f'<h2 id="task-{k}">{title} <span class="muted small">{task.get("n_rows", "?")} rows</span></h2>']
+    out = [f'<h2 id="task-{k}">{title} <span class="muted small">{esc(task.get("n_rows", "?"))} rows</span></h2>']
     for note in _stale(task, data, current):
         out.append(f'<p class="note-box">Out of date? {esc(note)}.</p>')
     if headline:

@@ -82,7 +82,14 @@ def sort_value(value: float | None) -> str:
 
 
 def json_script(data) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+    """`data` as JSON safe inside a <script> element: every <, > and & escaped (JSON's \\u003c ...), so no string in
+    it (a "</script>", a "<!--<script" that would switch the HTML parser's script state) can end or hide the script.
+
+    >>> json_script({"id": "<!--<script>"})
+    '{"id":"\\\\u003c!--\\\\u003cscript\\\\u003e"}'
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def crumbs_html(crumbs: list[tuple[str, str | None]], page: str) -> str:

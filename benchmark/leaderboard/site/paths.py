@@ -22,7 +22,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 def slug(text: str) -> str:
     """A file-name-safe form of a task, board, adapter or revision name ("pose_to_text/embedded" ->
     "pose_to_text__embedded")."""
-    return _UNSAFE.sub("_", text.replace("/", "__").replace(":", "_")).strip("_") or "_"
+    out = _UNSAFE.sub("_", text.replace("/", "__").replace(":", "_")).strip("_")
+    return "_" if out.strip(".") == "" else out  # "", "." or ".." would name a folder, not a file
 
 
 INDEX = "index.html"
