@@ -8,6 +8,7 @@
                                           do not apply to it)
     evaluators/<build id>/<kind>/CURRENT      the folder of the evaluator the tasks use (shipped or trained here)
     cache/responses.sqlite                the response cache shared by all runs
+    cache/refined.sqlite                  the -R refiners' texts (models/openai_compat/refiner.py)
     nltk_data/                            WordNet for METEOR (scripts/fetch_wordnet.sh)
 """
 

@@ -56,8 +56,11 @@ def defaults(world):
 @pytest.fixture(scope="session")
 def scored(small_world, tmp_path_factory):
     """Results of every shipped adapter (and a ground-truth predictions file) on all embedded tasks."""
+    from contextlib import closing
+
     from benchmark.adapters import ADAPTERS, load_adapter
     from benchmark.evaluation.cache import ResponseCache
+    from tests.fake_openai_api import FakeApi
     from benchmark.evaluation.ground_truth import write_ground_truth
     from benchmark.evaluation.runner import evaluate
     from benchmark.pipeline import latest_context
@@ -73,10 +76,14 @@ def scored(small_world, tmp_path_factory):
     with open(Path(__file__).resolve().parents[1] / "pyproject.toml", "rb") as f:
         declared = tomllib.load(f)["project"]["entry-points"]["unipose_bench.adapters"]
     assert set(declared) <= set(ADAPTERS.names())
-    # UniPose trains on the small world first: the smoke preset runs every stage in seconds (plumbing, not quality)
-    specs = [f"{n}:preset=smoke" if n == "unipose" else n for n in declared if n != "predictions_file"]
+    # UniPose trains on the small world first: the smoke preset runs every stage in seconds (plumbing, not quality);
+    # the API adapter talks to a chat-completions server on loopback (tests/fake_openai_api.py)
+    api = FakeApi()
+    with_args = {"unipose": "unipose:preset=smoke",
+                 "openai_compat": f"openai_compat:base_url={api.url},model=fake-vlm,timeout=10"}
+    specs = [with_args.get(n, n) for n in declared if n != "predictions_file"]
     specs.append(f"predictions_file:path={gt_path},name=ground_truth,revision=1")
-    with ResponseCache(out / "cache.sqlite") as cache:
+    with ResponseCache(out / "cache.sqlite") as cache, closing(api):
         for spec in specs:
             adapter = load_adapter(spec, **defaults(small_world))
             supported = [t for t in tasks if adapter.meta.supports(t.spec.task_id)]

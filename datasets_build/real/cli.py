@@ -136,7 +136,8 @@ def add_source_arguments(parser: argparse.ArgumentParser, *, with_source: bool =
     _add(o, "--refined-train-size", type=int, default=UNIPOSE_REFINED_TRAIN_SIZE, help=(
         "-R train rows drawn from the -A train rows (UniPose: 6250)"))
     _add(o, "--refiner", default=None, help=(
-        "module:attr of a text Refiner (datasets_build.real.refine.Refiner) or a factory returning one; without it "
+        "module:attr of a text Refiner (datasets_build.real.refine.Refiner) or a factory returning one, or an "
+        "adapter that refines, e.g. openai_compat:base_url=URL,model=NAME (key from $OPENAI_API_KEY); without it "
         "the -R configs are not built"))
     _add(o, "--evaluator-dir", type=Path, default=None, help=(
         "folder of the frozen pose-text retrieval evaluator whose pose features rank ImageDiff's pose A candidates"))
@@ -176,12 +177,22 @@ def crop_options(args) -> CropOptions:
 
 
 def load_refiner(spec: str | None):
-    """The Refiner named "module:attr" (an object with refine(), or a factory called without arguments)."""
+    """The Refiner named "module:attr" (an object with refine(), or a factory called without arguments), or
+    "ADAPTER:key=value,..." for a registered model adapter that offers one (`as_refiner()`, e.g. openai_compat)."""
     if spec is None:
         return None
     module_name, _, attr = spec.partition(":")
+    if "." not in module_name and ("=" in attr or (module_name and not attr)):
+        from benchmark.adapters import ADAPTERS, load_adapter
+
+        if module_name in ADAPTERS:
+            adapter = load_adapter(spec)
+            if not callable(getattr(adapter, "as_refiner", None)):
+                raise InputError(f"the adapter {module_name!r} cannot refine texts (it has no as_refiner())",
+                                 field="--refiner")
+            return adapter.as_refiner()
     if not module_name or not attr:
-        raise InputError(f"--refiner {spec!r} is not module:attr", field="--refiner")
+        raise InputError(f"--refiner {spec!r} is not module:attr or ADAPTER:key=value,...", field="--refiner")
     try:
         obj = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
