@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from benchmark.errors import InputError
 from benchmark.metrics.specs import metric_spec
 
 SCHEMA_VERSION = 1
@@ -153,6 +154,30 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 
 def write_jsonl_atomic(path: str | Path, rows) -> Path:
     return write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def read_sample_records(path: str | Path) -> tuple[list[str], dict[str, dict]]:
+    """(row ids in file order, {row id: record}) of a result's per-sample records (`*.samples.jsonl`, as the runner
+    writes them); a line that is not a JSON object with a string 'id', or a repeated id, is an InputError naming the
+    file and the line."""
+    path = Path(path)
+    ids: list[str] = []
+    records: dict[str, dict] = {}
+    with open(path, encoding="utf-8") as f:
+        for line_no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"not JSON ({exc.msg})", file=str(path), row=line_no) from None
+            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+                raise InputError("a record without a string 'id'", file=str(path), row=line_no, field="id")
+            if record["id"] in records:
+                raise InputError(f"row id {record['id']!r} appears twice", file=str(path), row=line_no, field="id")
+            ids.append(record["id"])
+            records[record["id"]] = record
+    return ids, records
 
 
 def result_path(output_dir: str | Path, adapter: str, revision: str, task: str, *, split: str | None = None,

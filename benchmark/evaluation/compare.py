@@ -32,7 +32,7 @@ from benchmark.metrics.paired_tests import (DEFAULT_CONFIDENCE, DEFAULT_PERMUTAT
                                             paired_bootstrap, paired_permutation)
 from benchmark.metrics.specs import METRIC_SPECS
 from benchmark.response_embeddings import embeddings_path, read_embeddings
-from benchmark.results import TaskResult, result_path
+from benchmark.results import TaskResult, read_sample_records, result_path
 
 SCHEMA_VERSION = 1
 _POSECODE_COUNTS = "posecode_counts"  # the record field of benchmark.tasks.scoring.posecode_scores
@@ -85,21 +85,7 @@ def load_task_files(folder: Path, task: str) -> TaskFiles:
     if not samples.is_file():
         raise InputError("no per-sample records beside the result", file=str(samples),
                          hint="the paired tests need them; re-run `unipose-bench evaluate` for this task")
-    ids, records = [], {}
-    with open(samples, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not JSON ({exc.msg})", file=str(samples), row=line_no) from None
-            if not isinstance(record, dict) or "id" not in record:
-                raise InputError("a record without an 'id'", file=str(samples), row=line_no, field="id")
-            if record["id"] in records:
-                raise InputError(f"row id {record['id']!r} appears twice", file=str(samples), row=line_no, field="id")
-            ids.append(record["id"])
-            records[record["id"]] = record
+    ids, records = read_sample_records(samples)
     return TaskFiles(path, result, ids, records)
 
 

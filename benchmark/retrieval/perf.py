@@ -17,19 +17,11 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 
 import numpy as np
 import torch
 
-
-def _time(fn, repeat: int = 3) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from benchmark.timing import best_time
 
 
 def text_encoder_fast_vs_packed(batch_sizes=(32, 128), repeats=(1, 3), seed: int = 0, verbose: bool = True) -> list:
@@ -50,8 +42,8 @@ def text_encoder_fast_vs_packed(batch_sizes=(32, 128), repeats=(1, 3), seed: int
         for repeat in repeats:
             texts = [" ".join(t[:repeat]) for t in columns["texts"][:batch]]  # automatic texts joined: longer
             ids, lengths = tokenize(backbone, texts, 196)
-            fast = _time(lambda: encoder(ids, lengths).sum().backward())
-            packed = _time(lambda: encoder.encode_packed(ids, lengths).sum().backward())
+            fast = best_time(lambda: encoder(ids, lengths).sum().backward())
+            packed = best_time(lambda: encoder.encode_packed(ids, lengths).sum().backward())
             rows.append({"batch": batch, "tokens": int(ids.shape[1]), "fast_s": fast, "packed_s": packed,
                          "ratio": packed / fast})
             if verbose:
@@ -94,15 +86,16 @@ def run_benchmark(n_items: int = 5000, n_val: int = 1000, kinds=("pose-text", "p
                 row["batch_sizes"][stage.name] = getattr(config, stage.name).batch_size
             evaluator = result.evaluator
             val = extract_items(splits["val"], kind, ("human",))
-            row["validation_s"] = _time(lambda: validation_metrics(evaluator.model, evaluator.backbone, val, 512), 1)
+            row["validation_s"] = best_time(
+                lambda: validation_metrics(evaluator.model, evaluator.backbone, val, 512), 1)
             poses = random_poses(n_val, np.random.default_rng(seed))
             texts = list(val.texts_at(val.validation_text_indices()))
             if kind == "pose-text":
-                row["encode_inputs_per_s"] = n_val / _time(lambda: evaluator.encode_poses(poses))
+                row["encode_inputs_per_s"] = n_val / best_time(lambda: evaluator.encode_poses(poses))
             else:
-                row["encode_inputs_per_s"] = n_val / _time(lambda: evaluator.encode_pairs(poses, poses[::-1]))
-            row["encode_texts_per_s"] = len(texts) / _time(lambda: evaluator.encode_texts(texts))
-            row["encode_texts_float32_per_s"] = len(texts) / _time(lambda: _encode_texts_float32(evaluator, texts))
+                row["encode_inputs_per_s"] = n_val / best_time(lambda: evaluator.encode_pairs(poses, poses[::-1]))
+            row["encode_texts_per_s"] = len(texts) / best_time(lambda: evaluator.encode_texts(texts))
+            row["encode_texts_float32_per_s"] = len(texts) / best_time(lambda: _encode_texts_float32(evaluator, texts))
             figures[kind] = row
             if verbose:
                 stages = ", ".join(f"{name} epoch (batch {bs}) {row[f'{name}_epoch_s']:.1f} s"

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmark.timing import best_time_and_result
 
 
 def _synthetic_split(n_rows: int, seed: int):
@@ -34,15 +35,6 @@ def _synthetic_split(n_rows: int, seed: int):
     }, features=features("pose_to_text"))
 
 
-def _time(fn, repeat: int = 1):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def run_benchmark(n_rows: int = 20_000, seed: int = 0, include_reference: bool = True) -> dict:
     """Run every measurement once (the fast column read: best of 3) and print a summary; returns the figures."""
     from datasets_build.hub.card import CardMetadata
@@ -53,19 +45,19 @@ def run_benchmark(n_rows: int = 20_000, seed: int = 0, include_reference: bool =
     ds = _synthetic_split(n_rows, seed)
     by_task = {"pose_to_text": {"train": ds}}
     figures: dict = {"rows": n_rows}
-    figures["pose_column_arrow_s"], fast = _time(lambda: fixed_shape_array(ds, "pose"), repeat=3)
+    figures["pose_column_arrow_s"], fast = best_time_and_result(lambda: fixed_shape_array(ds, "pose"), repeats=3)
     if include_reference:
-        figures["pose_column_datasets_numpy_s"], ref = _time(
+        figures["pose_column_datasets_numpy_s"], ref = best_time_and_result(
             lambda: np.asarray(ds.with_format("numpy", columns=["pose"])["pose"]))
         figures["pose_column_speedup"] = figures["pose_column_datasets_numpy_s"] / figures["pose_column_arrow_s"]
         figures["pose_column_equal"] = bool(np.array_equal(fast, ref))
     describe(by_task)  # warm-up: imports torch and the skeleton body once
-    figures["describe_s"], _ = _time(lambda: describe(by_task))
-    figures["validate_s"], _ = _time(lambda: validate_datasets(by_task))
+    figures["describe_s"], _ = best_time_and_result(lambda: describe(by_task))
+    figures["validate_s"], _ = best_time_and_result(lambda: validate_datasets(by_task))
     meta = CardMetadata(pretty_name="perf", summary="perf", sources=("embedded-world",),
                         command="python -m datasets_build.hub.perf", suite_version="perf")
     with tempfile.TemporaryDirectory() as tmp:
-        figures["export_s"], out = _time(lambda: export_to_dir(by_task, Path(tmp) / "out", meta))
+        figures["export_s"], out = best_time_and_result(lambda: export_to_dir(by_task, Path(tmp) / "out", meta))
         size = sum(p.stat().st_size for p in out.rglob("*.parquet"))
     figures["export_mb"] = size / 1e6
     figures["export_rows_per_s"] = n_rows / figures["export_s"]

@@ -7,11 +7,11 @@ against an untiled one (every volume tested at every pixel) on the same bodies a
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
 
 from benchmark.body import rotations
+from benchmark.timing import best_time
 from datasets_build.world.camera import fit_cameras, sample_camera_parameters
 from datasets_build.world.render import pose_bodies, raycast, render_poses
 
@@ -27,16 +27,6 @@ def benchmark_poses(n: int, seed: int) -> np.ndarray:
     return poses.astype(np.float32)
 
 
-def _time(fn, repeats: int) -> float:
-    """Best wall time (seconds) of `repeats` runs: the least disturbed by other processes on the machine."""
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def run_benchmark(n: int = 200, seed: int = 0, repeats: int = 3, verbose: bool = True) -> dict[str, float]:
     """Render n poses at 128 and 224 px (and 128 px with 2x2 supersampling); time tiled vs untiled ray casts.
 
@@ -46,7 +36,7 @@ def run_benchmark(n: int = 200, seed: int = 0, repeats: int = 3, verbose: bool =
     render_poses(poses[:4], seed, 128)  # warm-up: imports and caches
     figures = {}
     for size, ss in ((128, 1), (224, 1), (128, 2)):
-        seconds = _time(lambda: render_poses(poses, seed, size, supersample=ss), repeats)
+        seconds = best_time(lambda: render_poses(poses, seed, size, supersample=ss), repeats)
         figures[f"ms_per_image_{size}" + ("_ss2" if ss > 1 else "")] = 1e3 * seconds / n
 
     # Ray casts alone, on 128 px cameras fitted as render_poses does, in render_poses' chunks of 8 images.
@@ -56,8 +46,8 @@ def run_benchmark(n: int = 200, seed: int = 0, repeats: int = 3, verbose: bool =
     cams = fit_cameras(bodies.bound_centres, bodies.bound_shapes, image_size=128, floor_z=bodies.floor_height(),
                        **params)
     chunks = [slice(i, min(i + 8, m)) for i in range(0, m, 8)]
-    tiled = _time(lambda: [raycast(bodies[c], cams[c]) for c in chunks], repeats)
-    untiled = _time(lambda: [raycast(bodies[c], cams[c], tile=128) for c in chunks], repeats)
+    tiled = best_time(lambda: [raycast(bodies[c], cams[c]) for c in chunks], repeats)
+    untiled = best_time(lambda: [raycast(bodies[c], cams[c], tile=128) for c in chunks], repeats)
     agree = [(raycast(bodies[c], cams[c]).volume == raycast(bodies[c], cams[c], tile=128).volume).mean()
              for c in chunks]
     figures.update(raycast_tiled_ms_per_image_128=1e3 * tiled / m, raycast_untiled_ms_per_image_128=1e3 * untiled / m,

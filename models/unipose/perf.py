@@ -11,12 +11,10 @@ prefill the same text-to-pose prompt and decode 80 codes; the figures are the be
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
 import torch
 
 from benchmark.tasks.templates import fill, load_templates
+from benchmark.timing import best_time
 
 
 def _prompt_examples(batch: int):
@@ -61,21 +59,12 @@ def _cached_tiny():
     return load_unipose(found[-1].parent) if found else None
 
 
-def _best(fn, repeats: int) -> float:
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def decoding_times(model, batch: int = 1, repeats: int = 3) -> dict:
     examples = _prompt_examples(batch)
     with torch.inference_mode():
         model.generate_codes(examples, parallel=True)  # warm-up
-        parallel = _best(lambda: model.generate_codes(examples, parallel=True), repeats)
-        autoregressive = _best(lambda: model.generate_codes(examples, parallel=False), repeats)
+        parallel = best_time(lambda: model.generate_codes(examples, parallel=True), repeats)
+        autoregressive = best_time(lambda: model.generate_codes(examples, parallel=False), repeats)
     return {"batch": batch, "parallel_s": parallel, "autoregressive_s": autoregressive,
             "ratio": autoregressive / parallel}
 

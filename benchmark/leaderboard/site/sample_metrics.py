@@ -10,13 +10,12 @@ know is shown with its direction marked unknown, and "worst" then means lowest.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmark.errors import InputError
 from benchmark.metrics.specs import METRIC_SPECS
+from benchmark.results import read_sample_records
 
 # record keys written by benchmark.tasks.scoring that are not result keys: (higher is better, what it is)
 RECORD_KEYS: dict[str, tuple[bool, str]] = {
@@ -129,24 +128,10 @@ class SampleTable:
 
 
 def read_samples(path: str | Path) -> SampleTable:
-    path = Path(path)
-    ids: list[str] = []
+    ids, records = read_sample_records(path)
     values: dict[str, dict[str, float]] = {}
-    records: dict[str, dict] = {}
     seen: dict[str, None] = {}
-    with open(path, encoding="utf-8") as f:
-        for line_number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not JSON ({exc.msg})", file=str(path), row=line_number) from None
-            row_id = record.get("id")
-            if not isinstance(row_id, str):
-                raise InputError("a record without a string 'id'", file=str(path), row=line_number, field="id")
-            ids.append(row_id)
-            records[row_id] = record
-            values[row_id] = {k: v for k, v in _numbers(record).items() if math.isfinite(v)}
-            seen.update(dict.fromkeys(values[row_id]))
+    for row_id in ids:
+        values[row_id] = {k: v for k, v in _numbers(records[row_id]).items() if math.isfinite(v)}
+        seen.update(dict.fromkeys(values[row_id]))
     return SampleTable(ids, values, records, [describe_metric(k) for k in seen])

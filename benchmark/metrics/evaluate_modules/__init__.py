@@ -31,6 +31,19 @@ def numbers(scores) -> dict:
     return {**scores.numbers(), "protocol": scores.protocol}
 
 
+def joint_array_info(info, inputs_description: str, reference_urls: list[str]):
+    """The `evaluate.MetricInfo` of a module whose items are [J, 3] float arrays (joints, or axis-angle poses),
+    from the metric's own info (`benchmark.metrics.METRICS[name].info`)."""
+    import datasets
+    import evaluate
+
+    items = datasets.Array2D(shape=(None, 3), dtype="float32")
+    return evaluate.MetricInfo(description=f"{info.description}; protocol: {info.protocol}", citation=info.citation,
+                               inputs_description=inputs_description,
+                               features=datasets.Features({"predictions": items, "references": items}),
+                               reference_urls=list(reference_urls))
+
+
 def joint_error(metric: str, predictions, references, joint_protocol=None, actions=None, **protocol_options) -> dict:
     """The result of the "mpjpe" / "pa_mpjpe" modules: `metric` ("MPJPE" or "PA-MPJPE") on joints [J, 3] per
     item, or through a named joint protocol on what that protocol takes (with its per-action mean first)."""

@@ -6,11 +6,10 @@ PA per part after the Procrustes alignment of the whole skeleton), or, with join
 "skeleton-22", "hmr2-14", "h36m-17", what that protocol takes, with its joints and its MPJPE alignment.
 """
 
-import datasets
 import evaluate
 
 from benchmark.metrics import METRICS
-from benchmark.metrics.evaluate_modules import body_part_errors
+from benchmark.metrics.evaluate_modules import body_part_errors, joint_array_info
 
 _INFO = METRICS["body_part_errors"].info
 _KWARGS_DESCRIPTION = """
@@ -37,14 +36,7 @@ Examples:
 @evaluate.utils.file_utils.add_start_docstrings(_INFO.description, _KWARGS_DESCRIPTION)
 class BodyPartErrors(evaluate.Metric):
     def _info(self):
-        return evaluate.MetricInfo(
-            description=f"{_INFO.description}; protocol: {_INFO.protocol}",
-            citation=_INFO.citation,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features({"predictions": datasets.Array2D(shape=(None, 3), dtype="float32"),
-                                        "references": datasets.Array2D(shape=(None, 3), dtype="float32")}),
-            reference_urls=["https://github.com/naver/posescript"],
-        )
+        return joint_array_info(_INFO, _KWARGS_DESCRIPTION, ["https://github.com/naver/posescript"])
 
     def _compute(self, predictions, references, joint_names=None, joint_protocol=None, **protocol_options):
         return body_part_errors(predictions, references, joint_names, joint_protocol, **protocol_options)

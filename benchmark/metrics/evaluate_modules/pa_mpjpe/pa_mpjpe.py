@@ -8,11 +8,10 @@ protocol takes (axis-angle poses [22, 3] for the body-model protocols) and its j
 options (model_dir, use_hips, actions ...) go to the protocol.
 """
 
-import datasets
 import evaluate
 
 from benchmark.metrics import METRICS
-from benchmark.metrics.evaluate_modules import joint_error
+from benchmark.metrics.evaluate_modules import joint_array_info, joint_error
 
 _INFO = METRICS["pa_mpjpe"].info
 _KWARGS_DESCRIPTION = """
@@ -38,14 +37,7 @@ Examples:
 @evaluate.utils.file_utils.add_start_docstrings(_INFO.description, _KWARGS_DESCRIPTION)
 class PaMpjpe(evaluate.Metric):
     def _info(self):
-        return evaluate.MetricInfo(
-            description=f"{_INFO.description}; protocol: {_INFO.protocol}",
-            citation=_INFO.citation,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features({"predictions": datasets.Array2D(shape=(None, 3), dtype="float32"),
-                                        "references": datasets.Array2D(shape=(None, 3), dtype="float32")}),
-            reference_urls=["https://github.com/shubham-goel/4D-Humans", "https://github.com/naver/posescript"],
-        )
+        return joint_array_info(_INFO, _KWARGS_DESCRIPTION, ["https://github.com/shubham-goel/4D-Humans", "https://github.com/naver/posescript"])
 
     def _compute(self, predictions, references, joint_protocol=None, actions=None, **protocol_options):
         return joint_error("PA-MPJPE", predictions, references, joint_protocol, actions, **protocol_options)

@@ -6,11 +6,10 @@ Predictions and references are axis-angle poses [22, 3] (or [52, 3]) per item, A
 embedded skeleton, or from body_model="smplh" with model_dir= (licensed SMPL-H files).
 """
 
-import datasets
 import evaluate
 
 from benchmark.metrics import METRICS
-from benchmark.metrics.evaluate_modules import numbers
+from benchmark.metrics.evaluate_modules import joint_array_info, numbers
 
 _INFO = METRICS["posecode_agreement"].info
 _KWARGS_DESCRIPTION = """
@@ -36,14 +35,7 @@ Examples:
 @evaluate.utils.file_utils.add_start_docstrings(_INFO.description, _KWARGS_DESCRIPTION)
 class PosecodeAgreement(evaluate.Metric):
     def _info(self):
-        return evaluate.MetricInfo(
-            description=f"{_INFO.description}; protocol: {_INFO.protocol}",
-            citation=_INFO.citation,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features({"predictions": datasets.Array2D(shape=(None, 3), dtype="float32"),
-                                        "references": datasets.Array2D(shape=(None, 3), dtype="float32")}),
-            reference_urls=["https://github.com/naver/posescript"],
-        )
+        return joint_array_info(_INFO, _KWARGS_DESCRIPTION, ["https://github.com/naver/posescript"])
 
     def _compute(self, predictions, references, body_model="skeleton", model_dir=None):
         import numpy as np

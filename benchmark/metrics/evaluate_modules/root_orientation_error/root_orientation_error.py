@@ -4,11 +4,10 @@ ground-truth root (global) rotations (`benchmark.metrics.pose_diagnostics.root_o
 Predictions and references are axis-angle poses [J, 3] per item (joint 0 is the root).
 """
 
-import datasets
 import evaluate
 
 from benchmark.metrics import METRICS
-from benchmark.metrics.evaluate_modules import numbers
+from benchmark.metrics.evaluate_modules import joint_array_info, numbers
 
 _INFO = METRICS["root_orientation_error"].info
 _KWARGS_DESCRIPTION = """
@@ -32,14 +31,7 @@ Examples:
 @evaluate.utils.file_utils.add_start_docstrings(_INFO.description, _KWARGS_DESCRIPTION)
 class RootOrientationError(evaluate.Metric):
     def _info(self):
-        return evaluate.MetricInfo(
-            description=f"{_INFO.description}; protocol: {_INFO.protocol}",
-            citation=_INFO.citation,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features({"predictions": datasets.Array2D(shape=(None, 3), dtype="float32"),
-                                        "references": datasets.Array2D(shape=(None, 3), dtype="float32")}),
-            reference_urls=["https://doi.org/10.1007/s10851-009-0161-2"],
-        )
+        return joint_array_info(_INFO, _KWARGS_DESCRIPTION, ["https://doi.org/10.1007/s10851-009-0161-2"])
 
     def _compute(self, predictions, references):
         import numpy as np
