@@ -95,3 +95,47 @@ def run_benchmark(seed: int = 0, batches: tuple[int, ...] = (1, 16), repeats: in
               f"{r['parallel_s']:.3f} | {r['autoregressive_s']:.3f} | {r['ratio']:.1f}x |")
     print("(UniPose Table 7: 0.2 s vs 2.5 s, 12.5x, 7B model on a GPU)")
     return rows
+
+
+def perf_table(quick: bool = False, seed: int = 0) -> list:
+    """The `unipose-bench perf` rows: parallel against autoregressive decoding of one prompt batch, per preset
+    (small: skipped, with the reason, when SmolLM2 has not been fetched). The two decoders are different methods,
+    so their codes need not match; what must hold is the form of both: [batch, 80] codes inside the codebook (the
+    gap counts the codes that are not)."""
+    from benchmark.errors import InputError
+    from benchmark.perf_table import side_by_side, skipped
+
+    batch = 4 if quick else 16
+    rows = []
+    for preset in ("tiny", "small"):
+        measured = f"pose decoding, {preset} preset, 80 codes per pose"
+        try:
+            model = (_cached_tiny() if preset == "tiny" else None) or _untrained(preset, seed)
+        except InputError as e:
+            rows.append(skipped("unipose", measured, f"skipped: {e}"))
+            continue
+        examples = _prompt_examples(batch)
+        codebook = model.vqvae.config.codebook_size
+        n_queries = model.vocab.n_queries
+
+        def malformed(a, b, batch=batch, codebook=codebook, n_queries=n_queries):
+            bad = 0
+            for codes in (a, b):
+                if tuple(codes.shape) != (batch, n_queries):
+                    return float(batch * n_queries)
+                bad += int(((codes < 0) | (codes >= codebook)).sum())
+            return float(bad)
+
+        def run(parallel, model=model, examples=examples):
+            with torch.inference_mode():
+                return model.generate_codes(examples, parallel=parallel)
+
+        weights = "trained checkpoint" if getattr(model, "info", None) else "untrained weights"
+        row = side_by_side(
+            "unipose", measured, f"batch {batch}", fast=lambda run=run: run(True),
+            reference=lambda run=run: run(False), gap=malformed, gap_unit="malformed codes", tolerance=0.0,
+            fast_label="parallel (mixed attention)", reference_label="autoregressive", repeats=2 if quick else 3,
+            peak="rss", notes=f"{weights}; {sum(p.numel() for p in model.lm.parameters()) / 1e6:.1f} M LM "
+                              "parameters; UniPose Table 7: 12.5x (7B, GPU)")
+        rows.append(row)
+    return rows
