@@ -2,9 +2,10 @@
 replaces (or that it must match) in the same process, interleaved, best of n, checks that the two give the same
 output, and records the peak memory of each.
 
-Rows come from the packages that own the code measured: a `unipose_bench.perf` entry point whose module defines
-`perf_table(quick: bool, seed: int) -> list[Row]` contributes rows (the core never names them; see
-benchmark.plugins). Modules without it are reports only (`unipose-bench perf --report NAME`).
+Rows come from the packages that own the code measured (the core never names them; see benchmark.plugins): a
+`unipose_bench.perf` entry point whose module defines `perf_table(size: str, seed: int) -> list[Row]` contributes
+rows, `size` one of SIZES: "full" (the figures to quote), "quick" (a minute or two for the whole table on two cores)
+or "tiny" (seconds: what the tests run). Modules without it are reports only (`unipose-bench perf --report NAME`).
 
 Peak memory is measured in a separate, untimed call of each side (tracing slows Python code down), by one of
 * "tracemalloc": the peak of Python's traced allocations during the call (numpy registers its buffers with it), exact
@@ -33,6 +34,14 @@ from typing import Any
 from benchmark.timing import best_time_and_result
 
 PEAK_METHODS = ("tracemalloc", "rss", "ru_maxrss")
+SIZES = ("tiny", "quick", "full")
+
+
+def pick(size: str, tiny, quick, full):
+    """The value for `size` (one of SIZES)."""
+    if size not in SIZES:
+        raise ValueError(f"unknown perf size {size!r} (one of {', '.join(SIZES)})")
+    return {"tiny": tiny, "quick": quick, "full": full}[size]
 
 
 @dataclass
@@ -182,9 +191,9 @@ def cpu_info() -> dict:
 
 # ---------------------------------------------------------------------------------------------- running, output
 
-def run_table(entries: Sequence[tuple[str, Callable[..., list[Row]]]], quick: bool, seed: int = 0,
+def run_table(entries: Sequence[tuple[str, Callable[..., list[Row]]]], size: str = "full", seed: int = 0,
               progress: Callable[[str], None] | None = None) -> dict:
-    """Run every entry's `perf_table(quick, seed)`; an entry that fails becomes a skipped row naming the error
+    """Run every entry's `perf_table(size, seed)`; an entry that fails becomes a skipped row naming the error
     (one broken entry does not lose the others' figures)."""
     machine = cpu_info()
     rows: list[Row] = []
@@ -193,14 +202,14 @@ def run_table(entries: Sequence[tuple[str, Callable[..., list[Row]]]], quick: bo
             progress(name)
         start = time.perf_counter()
         try:
-            produced = table(quick=quick, seed=seed)
+            produced = table(size=size, seed=seed)
         except Exception as e:  # noqa: BLE001 - reported in the table, the others still run
             produced = [skipped(name, "-", f"failed: {type(e).__name__}: {e}")]
         for row in produced:
             row.extra.setdefault("entry_seconds", round(time.perf_counter() - start, 2))
         rows += produced
     machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else []
-    return {"schema": "unipose-bench/perf-table/1", "quick": quick, "seed": seed, "machine": machine,
+    return {"schema": "unipose-bench/perf-table/1", "size": size, "seed": seed, "machine": machine,
             "rows": [r.to_dict() for r in rows]}
 
 
@@ -231,7 +240,7 @@ def markdown(table: dict) -> str:
     lines = [
         f"CPU: {m['cpu_model']}, {m['cpu_count']} logical CPUs, torch threads {m.get('torch_threads')}; "
         f"load average (1/5/15 min) {load} at the start, {load_end} at the end; {m['time_utc']}"
-        f"{'; --quick sizes' if table.get('quick') else ''}.",
+        f"; sizes: {table.get('size')}.",
         "",
         "| entry | measured | size | fast | reference | fast time | reference time | ratio | max gap (tolerance) "
         "| peak fast / reference (MiB, method) |",

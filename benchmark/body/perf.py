@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from benchmark.perf_table import Row, side_by_side
+from benchmark.perf_table import Row, pick, side_by_side
 
 
 def _lbs_inputs(rest_joints: torch.Tensor, dtype: torch.dtype) -> dict:
@@ -47,12 +47,12 @@ def fk_rows(n: int = 2000, seed: int = 0, repeats: int = 5) -> list[Row]:
         repeats=repeats, peak="rss")]
 
 
-def perf_table(quick: bool = False, seed: int = 0) -> list[Row]:
-    return fk_rows(n=2000, seed=seed, repeats=3 if quick else 10)
+def perf_table(size: str = "full", seed: int = 0) -> list[Row]:
+    return fk_rows(n=pick(size, 200, 2000, 2000), seed=seed, repeats=pick(size, 2, 3, 10))
 
 
 def run_benchmark(seed: int = 0) -> list[Row]:
-    rows = perf_table(quick=False, seed=seed)
+    rows = perf_table("full", seed=seed)
     for r in rows:
         print(f"{r.measured} on {r.size}: {r.fast} {r.fast_s * 1e3:.2f} ms, {r.reference} {r.reference_s * 1e3:.2f} "
               f"ms, ratio {r.ratio:.2f}x; max joint gap {r.gap:.2e} {r.gap_unit}; peak {r.peak_fast_mib:.1f} / "

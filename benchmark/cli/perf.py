@@ -3,6 +3,7 @@ the largest difference between their outputs (they must agree) and the peak memo
 
     unipose-bench perf                      # the whole table (markdown on stdout)
     unipose-bench perf --quick              # small sizes: the whole table in a minute or two
+    unipose-bench perf --size tiny          # seconds (what the tests run); the figures mean little
     unipose-bench perf --json perf.json --markdown perf.md
     unipose-bench perf --only body --only metrics
 
@@ -42,7 +43,10 @@ def add_arguments(parser):
                         help=f"long reports to run instead of the table ({', '.join(names)})")
     parser.add_argument("--report", action="append", default=[], choices=names, metavar="NAME",
                         help="run the long report NAME instead of the table (repeatable)")
-    parser.add_argument("--quick", action="store_true", help="small sizes: the whole table in a minute or two")
+    parser.add_argument("--quick", dest="size", action="store_const", const="quick", default="full",
+                        help="small sizes: the whole table in a minute or two (same as --size quick)")
+    parser.add_argument("--size", choices=("tiny", "quick", "full"), default="full",
+                        help="problem sizes (default: full; tiny: seconds, what the tests run)")
     parser.add_argument("--only", action="append", default=[], metavar="ENTRY",
                         help="table entries to run (repeatable; default: all)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the table as JSON")
@@ -93,7 +97,7 @@ def run(args) -> int:
     _check_output(args.json, "--json")
     _check_output(args.markdown, "--markdown")
     entries = table_entries(args.only)
-    table = run_table(entries, quick=args.quick, seed=args.seed,
+    table = run_table(entries, size=args.size, seed=args.seed,
                       progress=lambda name: print(f"measuring {name} ...", file=sys.stderr, flush=True))
     text = markdown(table)
     print(text, end="")

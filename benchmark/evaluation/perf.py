@@ -20,7 +20,7 @@ import numpy as np
 from benchmark.adapters import AdapterMeta, ModelAdapter
 from benchmark.evaluation.cache import ResponseCache
 from benchmark.evaluation.runner import collect_responses
-from benchmark.perf_table import Row, side_by_side
+from benchmark.perf_table import Row, pick, side_by_side
 from benchmark.requests import PoseRequest, PoseResponse
 
 
@@ -87,12 +87,12 @@ def harness_rows(n: int = 2000, repeats: int = 3) -> list[Row]:
     return rows
 
 
-def perf_table(quick: bool = False, seed: int = 0) -> list[Row]:
-    return harness_rows(n=500 if quick else 5000, repeats=2 if quick else 3)
+def perf_table(size: str = "full", seed: int = 0) -> list[Row]:
+    return harness_rows(n=pick(size, 100, 500, 5000), repeats=pick(size, 1, 2, 3))
 
 
 def run_benchmark(seed: int = 0) -> list[Row]:
-    rows = perf_table(quick=False, seed=seed)
+    rows = perf_table("full", seed=seed)
     for r in rows:
         print(f"{r.measured}, {r.size}: bare {r.fast_s * 1e3:.1f} ms, harness {r.reference_s * 1e3:.1f} ms -> "
               f"{r.notes}; peak {r.peak_fast_mib:.1f} / {r.peak_reference_mib:.1f} MiB ({r.peak_method})")

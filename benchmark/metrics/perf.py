@@ -92,13 +92,13 @@ def run_benchmark(n: int = 10000, seed: int = 0, dim: int = 512, repetitions: in
     return result
 
 
-def perf_table(quick: bool = False, seed: int = 0, n: int | None = None) -> list:
+def perf_table(size: str = "full", seed: int = 0) -> list:
     """The `unipose-bench perf` row: vectorised R-precision against the per-query loop on the same pools (drawn
     once, as the vectorised path draws them), in float64 so that the two orders of summation cannot reorder
     scores: the R-precision values must be identical."""
-    from benchmark.perf_table import side_by_side
+    from benchmark.perf_table import pick, side_by_side
 
-    n = n or (2000 if quick else 10000)
+    n = pick(size, 200, 2000, 10000)
     repetitions, pool_size = 10, 32
     query, gallery = _embeddings(n, 512, np.random.default_rng(seed))
     query, gallery = query.astype(np.float64), gallery.astype(np.float64)
@@ -117,7 +117,7 @@ def perf_table(quick: bool = False, seed: int = 0, n: int | None = None) -> list
         "metrics", "R-precision@1/2/3 (PoseScript, 10 x 32-pools, 512-d)", f"{n} queries", fast, reference,
         gap=lambda a, b: float(np.abs(a - b).max()), gap_unit="points", tolerance=0.0,
         fast_label="retrieval.r_precision", reference_label="per-query loop, same pools",
-        repeats=2 if quick else 3, peak="tracemalloc")]
+        repeats=pick(size, 1, 2, 3), peak="tracemalloc")]
 
 
 if __name__ == "__main__":

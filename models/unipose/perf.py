@@ -26,8 +26,9 @@ def _prompt_examples(batch: int):
     return [Example(instruction=fill(template, caption), inputs={}, output_pose=True)] * batch
 
 
-def _untrained(preset_name: str, seed: int):
-    """A UniPose of the preset's architecture (random pose tokenizer; the preset's language model)."""
+def _untrained(preset_name: str, seed: int, n_texts: int = 2000):
+    """A UniPose of the preset's architecture (random pose tokenizer; the preset's language model; the tiny
+    preset's tokenizer trained on the texts of `n_texts` synthetic poses)."""
     from benchmark.retrieval.synthetic import pose_text_columns
     from models.unipose.language_model import build_tiny_language_model, load_language_model, smollm2_path
     from models.unipose.model import UniPose
@@ -37,7 +38,7 @@ def _untrained(preset_name: str, seed: int):
 
     preset = get_preset(preset_name)
     if preset.language_model == "tiny":
-        texts = [t for row in pose_text_columns(2000, seed)["texts"] for t in row]
+        texts = [t for row in pose_text_columns(n_texts, seed)["texts"] for t in row]
         lm, tokenizer = build_tiny_language_model(texts, seed=seed, **preset.tiny_lm)
     else:
         lm, tokenizer = load_language_model(smollm2_path())
@@ -97,20 +98,21 @@ def run_benchmark(seed: int = 0, batches: tuple[int, ...] = (1, 16), repeats: in
     return rows
 
 
-def perf_table(quick: bool = False, seed: int = 0) -> list:
+def perf_table(size: str = "full", seed: int = 0) -> list:
     """The `unipose-bench perf` rows: parallel against autoregressive decoding of one prompt batch, per preset
     (small: skipped, with the reason, when SmolLM2 has not been fetched). The two decoders are different methods,
     so their codes need not match; what must hold is the form of both: [batch, 80] codes inside the codebook (the
     gap counts the codes that are not)."""
     from benchmark.errors import InputError
-    from benchmark.perf_table import side_by_side, skipped
+    from benchmark.perf_table import pick, side_by_side, skipped
 
-    batch = 4 if quick else 16
+    batch = pick(size, 1, 4, 16)
     rows = []
     for preset in ("tiny", "small"):
         measured = f"pose decoding, {preset} preset, 80 codes per pose"
         try:
-            model = (_cached_tiny() if preset == "tiny" else None) or _untrained(preset, seed)
+            model = (_cached_tiny() if preset == "tiny" else None) or _untrained(
+                preset, seed, n_texts=pick(size, 200, 2000, 2000))
         except InputError as e:
             rows.append(skipped("unipose", measured, f"skipped: {e}"))
             continue
@@ -134,7 +136,7 @@ def perf_table(quick: bool = False, seed: int = 0) -> list:
         row = side_by_side(
             "unipose", measured, f"batch {batch}", fast=lambda run=run: run(True),
             reference=lambda run=run: run(False), gap=malformed, gap_unit="malformed codes", tolerance=0.0,
-            fast_label="parallel (mixed attention)", reference_label="autoregressive", repeats=2 if quick else 3,
+            fast_label="parallel (mixed attention)", reference_label="autoregressive", repeats=pick(size, 1, 2, 3),
             peak="rss", notes=f"{weights}; {sum(p.numel() for p in model.lm.parameters()) / 1e6:.1f} M LM "
                               "parameters; UniPose Table 7: 12.5x (7B, GPU)")
         rows.append(row)
