@@ -43,7 +43,16 @@ def _pairs(items: list[str], what: str) -> dict[str, Path]:
 
 
 def run(args) -> int:
+    from benchmark.evaluation import distributed
+
+    # launched with torchrun / accelerate launch: rank 0 evaluates, the other processes answer its batches
+    with distributed.launch() as group:
+        return _run(args, group)
+
+
+def _run(args, group) -> int:
     from benchmark import workspace
+    from benchmark.evaluation import distributed
     from benchmark.adapters import load_adapter
     from benchmark.evaluation.cache import ResponseCache
     from benchmark.evaluation.runner import check_support, evaluate
@@ -54,8 +63,12 @@ def run(args) -> int:
     ctx.dataset_dirs.update(_pairs(args.dataset_dir, "--dataset-dir"))
     ctx.evaluator_dirs.update(_pairs(args.evaluator, "--evaluator"))
     tasks = [get_task(name, ctx) for name in resolve_tasks(args.tasks)]
-    adapter = load_adapter(args.model, **adapter_defaults(ctx, tasks))
+    with distributed.main_first(group):  # an adapter that trains its weights first does so once, on rank 0
+        adapter = load_adapter(args.model, **adapter_defaults(ctx, tasks))
     check_support(adapter, tasks)
+    if group is not None and not group.is_main:
+        distributed.serve(adapter, group)  # a worker writes and prints nothing
+        return 0
     with ResponseCache(args.cache or workspace.cache_path()) as cache:
         results = evaluate(adapter, tasks, args.output, cache, limit=args.limit, split=args.split,
                            batch_size=args.batch_size)

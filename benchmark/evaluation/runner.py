@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 from benchmark.adapters import ModelAdapter
 from benchmark.errors import BenchmarkError
 from benchmark.evaluation.cache import ResponseCache
+from benchmark.evaluation.distributed import answered_batches
 from benchmark.results import (AdapterInfo, DatasetInfo, TaskResult, environment, result_path,
                                write_jsonl_atomic)
 from benchmark.evaluation.validate import InvalidResponse, validate_response
@@ -58,9 +59,8 @@ def collect_responses(adapter: ModelAdapter, requests: Sequence, cache: Response
     misses = [r for h, r in by_hash.items() if h not in cached]
     batch_size = batch_size or adapter.batch_size
     with tqdm(total=len(misses), desc=desc or meta.name, unit="req", disable=not progress or not misses) as bar:
-        for start in range(0, len(misses), batch_size):
-            batch = misses[start:start + batch_size]
-            answers = adapter.answer(batch[0].kind, batch)
+        # one process, or round-robin across the processes of a launched run (benchmark.evaluation.distributed)
+        for batch, answers in answered_batches(adapter, misses, batch_size):
             if len(answers) != len(batch):
                 raise InvalidResponse(f"adapter returned {len(answers)} responses for {len(batch)} requests",
                                       file=f"adapter {meta.name}")
