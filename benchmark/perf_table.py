@@ -76,10 +76,15 @@ class Row:
 
     @property
     def agree(self) -> bool | None:
-        return None if self.gap is None else bool(self.gap <= self.tolerance)
+        return None if self.gap is None else bool(self.gap <= self.tolerance)  # NaN or inf: False
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "ratio": self.ratio, "agree": self.agree}
+        """JSON-ready: a gap that is not finite (outputs that cannot be compared) is written as null, with agree
+        false."""
+        out = {**asdict(self), "ratio": self.ratio, "agree": self.agree}
+        if self.gap is not None and not math.isfinite(self.gap):
+            out["gap"] = None
+        return out
 
 
 def skipped(entry: str, measured: str, reason: str) -> Row:
@@ -218,8 +223,10 @@ def _num(value: float | None, digits: int = 3) -> str:
         return "-"
     if value == 0:
         return "0"
-    if abs(value) >= 1000 or abs(value) < 10 ** -digits:
+    if math.isinf(value) or abs(value) >= 1e6 or abs(value) < 10 ** -digits:
         return f"{value:.2e}"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
     return f"{value:.{digits}f}".rstrip("0").rstrip(".") if "." in f"{value:.{digits}f}" else f"{value}"
 
 
