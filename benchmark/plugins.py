@@ -13,7 +13,8 @@ target only when it is used. The groups and what their targets are:
     unipose_bench.commands      "module" with add_arguments(parser) and run(args); its docstring is the help
     unipose_bench.worlds        "module:object", a `benchmark.worlds.WorldProvider`
     unipose_bench.leaderboards  "package" whose *.yaml files are leaderboard specs
-    unipose_bench.perf          "module" with run_benchmark(seed)
+    unipose_bench.perf          "module" with run_benchmark(seed), and perf_table(size, seed) for a row of the
+                                `unipose-bench perf` table (benchmark.perf_table)
 
 This repo declares its own adapters, commands, world and benchmarks the same way (see pyproject.toml), so a third
 party's plugin is found exactly as the suite's are.
