@@ -129,8 +129,8 @@ def parse_adapter_spec(spec: str) -> tuple[str, dict[str, str]]:
 
 
 def _convert(factory, name: str, args: dict[str, str]) -> dict:
-    """String arguments -> the types the adapter's constructor annotates as int, float or bool, with a message for
-    a value that is not one (`random:seed=abc`)."""
+    """String arguments -> the types the adapter's constructor annotates as int, float or bool (also when it takes
+    a string as well, e.g. `seed: int | str`), with a message for a value that is not one (`random:seed=abc`)."""
     try:
         hints = typing.get_type_hints(factory.__init__)
     except Exception:  # noqa: BLE001 - unresolvable annotations: pass the strings through
@@ -139,8 +139,8 @@ def _convert(factory, name: str, args: dict[str, str]) -> dict:
     for key, value in args.items():
         hint = hints.get(key)
         options = set(typing.get_args(hint)) | {hint}
-        if str in options or not isinstance(value, str):
-            continue  # the adapter converts (or takes) the string itself
+        if not options & {int, float, bool} or not isinstance(value, str):
+            continue  # a string (or path) argument: the adapter takes it as given
         for kind in (int, float):
             if kind in options:
                 try:
