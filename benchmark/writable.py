@@ -24,7 +24,25 @@ def _nearest_existing(path: Path) -> Path:
 
 def check_dir(path: str | Path, what: str) -> Path:
     """`path` is (or can be created as) a folder we can write into; nothing is created."""
-    path = Path(path)
+    try:
+        return _check_dir(Path(path), what)
+    except NotWritable:
+        raise
+    except OSError as exc:  # e.g. a parent we may not even look into
+        raise NotWritable(f"{what} {path} cannot be used ({exc.strerror or exc})") from None
+
+
+def check_file(path: str | Path, what: str) -> Path:
+    """`path` is a file we can write (or create, with its missing folders); nothing is created."""
+    try:
+        return _check_file(Path(path), what)
+    except NotWritable:
+        raise
+    except OSError as exc:
+        raise NotWritable(f"{what} {path} cannot be used ({exc.strerror or exc})") from None
+
+
+def _check_dir(path: Path, what: str) -> Path:
     if path.exists() and not path.is_dir():
         raise NotWritable(f"{what} {path} is a file, not a folder: remove it or choose another folder")
     existing = _nearest_existing(path)
@@ -34,9 +52,7 @@ def check_dir(path: str | Path, what: str) -> Path:
     return path
 
 
-def check_file(path: str | Path, what: str) -> Path:
-    """`path` is a file we can write (or create, with its missing folders); nothing is created."""
-    path = Path(path)
+def _check_file(path: Path, what: str) -> Path:
     if path.is_dir():
         raise NotWritable(f"{what} {path} is a directory, not a file: give a file path")
     if path.exists():
