@@ -37,7 +37,9 @@ def _pairs(items: list[str], what: str) -> dict[str, Path]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
-            raise SystemExit(f"{what} '{item}' is not KEY=DIR")
+            from benchmark.errors import BenchmarkError
+
+            raise BenchmarkError(f"{what} '{item}' is not KEY=DIR")
         out[key] = Path(value)
     return out
 
@@ -59,6 +61,11 @@ def _run(args, group) -> int:
     from benchmark.pipeline import adapter_defaults, latest_context, resolve_tasks
     from benchmark.tasks.catalog import get_task
 
+    from benchmark.writable import check_dir, check_file
+
+    # where the run writes, checked before anything is loaded or scored
+    check_dir(args.output, "the output folder (--output)")
+    check_file(args.cache or workspace.cache_path(), "the response cache (--cache)")
     ctx = latest_context(args.seed, args.bootstrap, args.body_models)
     ctx.dataset_dirs.update(_pairs(args.dataset_dir, "--dataset-dir"))
     ctx.evaluator_dirs.update(_pairs(args.evaluator, "--evaluator"))
