@@ -89,7 +89,8 @@ def scored(small_world, tiny_vlms, tmp_path_factory):
     api = FakeApi()
     with_args = {"unipose": "unipose:preset=smoke",
                  "openai_compat": f"openai_compat:base_url={api.url},model=fake-vlm,timeout=10",
-                 "hf_vlm": f"hf_vlm:path={tiny_vlms['llava']},max_new_tokens=8"}
+                 "hf_vlm": f"hf_vlm:path={tiny_vlms['llava']},max_new_tokens=8",
+                 "chatpose": f"chatpose:path={tiny_vlms['chatpose']},max_new_tokens=4"}
     specs = [with_args.get(n, n) for n in declared if n != "predictions_file"]
     specs.append(f"predictions_file:path={gt_path},name=ground_truth,revision=1")
     with ResponseCache(out / "cache.sqlite") as cache, closing(api):

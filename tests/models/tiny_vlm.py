@@ -19,7 +19,7 @@ SENTENCES = [
     "turn the torso to the left and straighten both legs",
 ]
 POSE_TOKEN = "<POSE>"
-LLAVA_SPECIAL = ["<unk>", "<pad>", "<s>", "</s>", "<image>", POSE_TOKEN]
+LLAVA_SPECIAL = ["<unk>", "<pad>", "<s>", "</s>", "<image>"]
 QWEN_SPECIAL = ["<unk>", "<pad>", "<s>", "</s>", "<|vision_start|>", "<|vision_end|>", "<|image_pad|>",
                 "<|video_pad|>"]
 # a chat template in the style of LLaVA-1.5's (USER: ... ASSISTANT:), written for these tests
@@ -73,7 +73,8 @@ def build_llava(folder: Path, with_pose_token: bool = False) -> Path:
     import transformers as T
 
     torch.manual_seed(0)
-    tok = tokenizer(LLAVA_SPECIAL, "<image>")
+    special = LLAVA_SPECIAL + ([POSE_TOKEN] if with_pose_token else [])  # ChatPose adds its token to LLaVA's
+    tok = tokenizer(special, "<image>")
     config = T.LlavaConfig(vision_config=T.CLIPVisionConfig(**CLIP), text_config=T.LlamaConfig(**_text_config(tok)),
                            image_token_index=tok.convert_tokens_to_ids("<image>"),
                            vision_feature_select_strategy="default", vision_feature_layer=-1)
@@ -82,7 +83,7 @@ def build_llava(folder: Path, with_pose_token: bool = False) -> Path:
     processor = T.LlavaProcessor(image_processor=images, tokenizer=tok, patch_size=8,
                                  vision_feature_select_strategy="default", num_additional_image_tokens=1,
                                  chat_template=_template("<image>"))
-    return _finish(model, processor, folder, tok, LLAVA_SPECIAL, POSE_TOKEN if with_pose_token else None)
+    return _finish(model, processor, folder, tok, special, POSE_TOKEN if with_pose_token else None)
 
 
 def build_llava_next(folder: Path) -> Path:
@@ -140,7 +141,30 @@ def build_qwen2_vl(folder: Path) -> Path:
     return folder
 
 
-BUILDERS = {"llava": build_llava, "llava_next": build_llava_next, "qwen2_vl": build_qwen2_vl}
+# ChatPose's pose head in its own naming (yfeng95/PoseGPT model/chatpose.py: model.text_hidden_fcs.0 =
+# Linear(h, h), ReLU, Linear(h, 144), Dropout), as a merged checkpoint's state dict holds it
+CHATPOSE_KEYS = ("model.text_hidden_fcs.0.0.weight", "model.text_hidden_fcs.0.0.bias",
+                 "model.text_hidden_fcs.0.2.weight", "model.text_hidden_fcs.0.2.bias")
+
+
+def chatpose_head(seed: int = 3, out_dim: int = 144) -> dict:
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    shapes = ((HIDDEN, HIDDEN), (HIDDEN,), (out_dim, HIDDEN), (out_dim,))
+    return {k: torch.randn(*shape, generator=g) * 0.5 for k, shape in zip(CHATPOSE_KEYS, shapes)}
+
+
+def build_chatpose(folder: Path) -> Path:
+    from safetensors.torch import save_file
+
+    build_llava(folder, with_pose_token=True)
+    save_file(chatpose_head(), folder / "pose_projector.safetensors")
+    return folder
+
+
+BUILDERS = {"llava": build_llava, "llava_next": build_llava_next, "qwen2_vl": build_qwen2_vl,
+            "chatpose": build_chatpose}
 
 
 def build_all(root: Path) -> dict[str, Path]:
