@@ -70,8 +70,9 @@ def _run(args, group) -> int:
     ctx.dataset_dirs.update(_pairs(args.dataset_dir, "--dataset-dir"))
     ctx.evaluator_dirs.update(_pairs(args.evaluator, "--evaluator"))
     tasks = [get_task(name, ctx) for name in resolve_tasks(args.tasks)]
-    with distributed.main_first(group):  # an adapter that trains its weights first does so once, on rank 0
-        adapter = load_adapter(args.model, **adapter_defaults(ctx, tasks))
+    # every process builds the adapter (one that trains its weights first, UniPose, trains them together, with
+    # one writer), then the workers serve
+    adapter = load_adapter(args.model, **adapter_defaults(ctx, tasks))
     check_support(adapter, tasks)
     if group is not None and not group.is_main:
         distributed.serve(adapter, group)  # a worker writes and prints nothing
