@@ -172,7 +172,8 @@ def _check_task_names(predictions, first_line: dict[str, str], file: str) -> Non
 
 
 class PredictionsFileAdapter(ModelAdapter):
-    SUMMARY = "scores a JSONL / parquet / safetensors file of predictions keyed by task and row id (third-party submissions)"
+    SUMMARY = ("scores a JSONL / parquet / safetensors file of predictions keyed by task and row id (third-party "
+               "submissions)")
     ARGUMENTS = ("path", "name", "revision", "reference")
     # The file answers by row id, not by request content: two identical requests may legitimately get different
     # answers, so its responses are not cached.

@@ -88,6 +88,9 @@ def _jsonl(path: Path, file: str):
                 return
             line_no += 1
             where = f"line {line_no}"
+            if line_no > LIMITS.records:  # blank lines count too: a gigabyte of newlines is no cheaper to read
+                raise InputError(f"holds more than {LIMITS.records:,} lines", file=file, row=where,
+                                 hint="split the submission by task")
             if len(raw) > LIMITS.line_bytes and not raw.endswith(b"\n"):
                 raise InputError(f"is longer than {LIMITS.line_bytes >> 20} MiB", file=file, row=where,
                                  hint="one record per line; texts are limited to "

@@ -88,7 +88,11 @@ def test_a_limit_on_records_is_enforced(tmp_path, monkeypatch):
     monkeypatch.setattr(formats, "LIMITS", dataclasses.replace(formats.LIMITS, records=3))
     path = tmp_path / "preds.jsonl"
     path.write_text("".join(f'{{"task": "{TEXT}", "id": "{i}", "text": "x"}}\n' for i in range(4)))
-    with pytest.raises(InputError, match="more than 3 records") as err:
+    with pytest.raises(InputError, match="more than 3 (records|lines)") as err:
+        read_predictions(path)
+    assert err.value.row == "line 4"
+    path.write_text(f'{{"task": "{TEXT}", "id": "a", "text": "x"}}\n' + "\n" * 5)  # blank lines count too
+    with pytest.raises(InputError, match="more than 3 lines") as err:
         read_predictions(path)
     assert err.value.row == "line 4"
 

@@ -143,3 +143,10 @@ def _read_only_case(folder: Path, what: str):
         pytest.skip("running as root without a working `setpriv --reuid nobody`: root may write anywhere")
     assert proc.returncode == 2, proc.stderr
     assert ("is not writable" if what == "folder" else "is read-only") in proc.stdout
+
+
+def test_the_main_job_checks_its_output_before_building_anything(tmp_path, capsys):
+    (tmp_path / "occupied").write_text("x")
+    code, err = cli(capsys, "run", "--output", tmp_path / "occupied")
+    assert code == 2 and "output folder (--output)" in err and "is a file" in err
+    assert not (tmp_path / "home").exists()  # no world was built, no cache opened
