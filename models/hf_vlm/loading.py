@@ -94,11 +94,16 @@ def load_processor(folder: Path, model_type: str):
     from transformers.processing_utils import ProcessorMixin
 
     try:
-        processor = AutoProcessor.from_pretrained(folder, local_files_only=True)
-    except (OSError, ValueError, ImportError, AttributeError):
-        if model_type != "qwen2_vl":
-            raise
-        processor = _image_only_qwen2_vl_processor(folder)
+        try:
+            processor = AutoProcessor.from_pretrained(folder, local_files_only=True)
+        except (OSError, ValueError, ImportError, AttributeError):
+            if model_type != "qwen2_vl":
+                raise
+            processor = _image_only_qwen2_vl_processor(folder)
+    except (OSError, ValueError, ImportError, AttributeError, TypeError) as err:
+        raise MissingModelFiles(f"the processor in {folder} does not load ({type(err).__name__}: "
+                                f"{str(err).splitlines()[0][:300]}): copy the tokenizer and processor files of the "
+                                f"model's repo next to its weights") from None
     if not isinstance(processor, ProcessorMixin) or getattr(processor, "image_processor", None) is None:
         raise MissingModelFiles(f"{folder} has no image processor (preprocessor_config.json or processor_config.json)"
                                 f": copy the processor files of the model's repo next to its weights")
@@ -136,7 +141,13 @@ def load_vlm(path: str | Path, device: str = "auto", dtype: str = "auto", digest
                                 f"save_pretrained(..., safe_serialization=True))")
     device = pick_device(device)
     cls = getattr(transformers, MODEL_CLASSES[model_type])
-    model = cls.from_pretrained(folder, dtype=pick_dtype(dtype, device), use_safetensors=True,
-                                local_files_only=True).to(device).eval()
+    torch_dtype = pick_dtype(dtype, device)
+    try:
+        model = cls.from_pretrained(folder, dtype=torch_dtype, use_safetensors=True,
+                                    local_files_only=True).to(device).eval()
+    except Exception as err:  # corrupt (SafetensorError) or mismatched weights, a bad config value: say which folder
+        raise InputError(f"{cls.__name__} does not load from it ({type(err).__name__}: "
+                         f"{str(err).splitlines()[0][:300]})", file=str(folder),
+                         hint="check that config.json and the *.safetensors files come from the same model") from None
     processor = load_processor(folder, model_type)
     return LoadedVLM(model, processor, model_type, device, weights_digest(folder) if digest else "")

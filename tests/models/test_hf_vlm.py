@@ -162,6 +162,13 @@ def test_bad_folders_and_arguments_are_refused_with_what_to_fix(tiny_vlms, tmp_p
         load_adapter(f"hf_vlm:path={folder}")
     assert err.value.file == str(folder / "config.json") and err.value.field == "model_type"
     (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(InputError, match="dtype 'half'"):
+        load_adapter(f"hf_vlm:path={folder},dtype=half")
+    weights = (folder / "model.safetensors").read_bytes()
+    (folder / "model.safetensors").write_bytes(weights[:len(weights) // 2])  # a truncated download
+    with pytest.raises(InputError, match="LlavaForConditionalGeneration does not load") as err:
+        load_adapter(f"hf_vlm:path={folder}")
+    assert err.value.file == str(folder)
     (folder / "model.safetensors").rename(folder / "pytorch_model.bin")  # pickled weights are never read
     with pytest.raises(MissingModelFiles, match="no \\*.safetensors"):
         load_adapter(f"hf_vlm:path={folder}")
