@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from benchmark.atomic_files import write_text_atomic
+from benchmark.atomic_files import atomic_path, write_text_atomic
 from benchmark.errors import InputError
 from benchmark.metrics.specs import metric_spec
 
@@ -229,14 +229,12 @@ def companion_files(path: str | Path) -> dict[str, Path]:
 
 
 def check_companions(path: str | Path, result: "TaskResult") -> None:
-    """The records / embeddings files beside `path` are the ones its result was written with (schema 2)."""
+    """The records / embeddings files beside `path` are the ones its result was written with (schema 2); a missing
+    one is left to the reader that needs it (which says what it needed it for)."""
     for name, companion in companion_files(path).items():
         expected = result.files_sha256.get(name)
-        if expected is None:
+        if expected is None or not companion.is_file():
             continue
-        if not companion.is_file():
-            raise ResultFileError(f"the {name} file of result {Path(path).name} is missing", file=str(companion),
-                                  hint="re-run `unipose-bench evaluate` for this task")
         if file_sha256(companion) != expected:
             raise ResultFileError(f"does not match the sha256 that result {Path(path).name} records for it "
                                   "(edited or damaged)", file=str(companion),
@@ -276,7 +274,13 @@ def range_problem(result: "TaskResult") -> tuple[str, str] | None:
 
 
 def write_jsonl_atomic(path: str | Path, rows) -> Path:
-    return write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    """One JSON object a line, streamed to the temporary file (never the whole text in memory), then renamed."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
 
 
 def read_sample_records(path: str | Path) -> tuple[list[str], dict[str, dict]]:

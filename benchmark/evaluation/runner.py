@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -123,21 +123,23 @@ def reusable_result(adapter: ModelAdapter, task: Task, output_dir: str | Path, *
     return None
 
 
-def with_pose_outputs(samples: list[dict], requests: Sequence, responses: Sequence) -> list[dict]:
+def with_pose_outputs(samples: Iterable[dict], requests: Sequence, responses: Sequence) -> Iterator[dict]:
     """The per-sample records with the scored pose beside the metrics (`output_pose`, or `output_joints` and
     `output_joint_set`; text outputs are there already as `prediction`), so that a samples file shows what the
-    model answered without the response cache (which a predictions file never fills)."""
+    model answered without the response cache (which a predictions file never fills). Yielded one at a time: the
+    records are written as they come (their lists of rounded floats would otherwise be a run's largest object)."""
     by_id = {request.row_id: response for request, response in zip(requests, responses)}
     for record in samples:
         response = by_id.get(record.get("id"))
         if not isinstance(response, PoseResponse):
+            yield record
             continue
         if response.poses is not None:
             record["output_pose"] = [[round(float(v), 5) for v in joint] for joint in response.poses[0]]
         elif response.joints is not None:
             record["output_joints"] = [[round(float(v), 5) for v in joint] for joint in response.joints[0]]
             record["output_joint_set"] = response.joint_set
-    return samples
+        yield record
 
 
 def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Path, cache: ResponseCache, *,
