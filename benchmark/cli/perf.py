@@ -2,6 +2,7 @@
 replaces) side by side in one run and prints the figures and ratios. Never part of the tests.
 
     unipose-bench perf metrics       # R-precision over 10k queries: vectorised vs per-query loop
+    unipose-bench perf scoring       # scoring 100k pose predictions: time and traced peak; blocked vs one pass
     unipose-bench perf captioning    # descriptions / instructions per second on 10k generated poses
     unipose-bench perf world         # generating 100k poses; farthest-point sampling vs brute force
     unipose-bench perf render        # ms per rendered image; tiled vs untiled ray casting
