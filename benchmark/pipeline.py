@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from benchmark.adapters import ADAPTERS, load_adapter
 from benchmark.errors import BenchmarkError
 from benchmark.evaluation.cache import ResponseCache
 from benchmark.evaluation.ground_truth import write_ground_truth
-from benchmark.results import TaskResult, load_results, result_path
+from benchmark.results import ResultFileError, TaskResult, load_results, result_path
 from benchmark.evaluation.runner import evaluate
 from benchmark.leaderboard.build import build_table
 from benchmark.leaderboard.render import write_all
@@ -102,8 +103,13 @@ def evaluator_results(world, evaluators: dict, output: Path, *, seed: int, resam
         fingerprint = world.split_fingerprints[spec.dataset.config][spec.dataset.split]
         path = result_path(output, evaluator.name, evaluator.version, spec.name)
         if path.is_file() and not force:
-            old = TaskResult.from_disk(path)
-            if old.dataset.fingerprint == fingerprint and old.seed == seed and old.task_version == spec.version:
+            try:
+                old = TaskResult.from_disk(path)
+            except ResultFileError as exc:  # damaged or edited: named, and computed again below
+                print(f"unipose-bench: warning: not reused, computed again: {exc}", file=sys.stderr, flush=True)
+                old = None
+            if (old is not None and old.dataset.fingerprint == fingerprint and old.seed == seed
+                    and old.task_version == spec.version):
                 out.append(old)
                 continue
         ds = datasets.load_dataset(str(world.hub_dir), spec.dataset.config, split=spec.dataset.split)

@@ -44,6 +44,20 @@ def _pairs(items: list[str], what: str) -> dict[str, Path]:
     return out
 
 
+def summary_line(r) -> str:
+    """One result's line: its main score, and whether it was computed now or reused from a file on disk."""
+    main = r.scores[r.main_metric]
+    if main.value is None:  # e.g. R-precision on fewer rows than its 32 candidates (a small --limit)
+        value = f"not computed ({main.details.get('reason', 'no value')})"
+    else:
+        ci = f" [{main.ci_low:.2f}, {main.ci_high:.2f}]" if main.ci_low is not None else ""
+        value = f"{main.value:.2f}{ci} {main.unit}"
+    how = (f"reused from {r.reused_from}" if r.reused_from is not None else
+           f"{r.n_cached}/{r.n_requests} cached, {r.runtime_s:.1f} s"
+           + (f", {r.n_cache_rejected} cached rejected and asked again" if r.n_cache_rejected else ""))
+    return f"{r.task:32s} {r.main_metric} = {value}  ({how})"
+
+
 def run(args) -> int:
     from benchmark.evaluation import distributed
 
@@ -81,12 +95,6 @@ def _run(args, group) -> int:
         results = evaluate(adapter, tasks, args.output, cache, limit=args.limit, split=args.split,
                            batch_size=args.batch_size)
     for r in results:
-        main = r.scores[r.main_metric]
-        if main.value is None:  # e.g. R-precision on fewer rows than its 32 candidates (a small --limit)
-            value = f"not computed ({main.details.get('reason', 'no value')})"
-        else:
-            ci = f" [{main.ci_low:.2f}, {main.ci_high:.2f}]" if main.ci_low is not None else ""
-            value = f"{main.value:.2f}{ci} {main.unit}"
-        print(f"{r.task:32s} {r.main_metric} = {value}  ({r.n_cached}/{r.n_requests} cached, {r.runtime_s:.1f} s)")
+        print(summary_line(r))
     print(f"results in {Path(args.output) / 'results'}")
     return 0

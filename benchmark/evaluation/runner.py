@@ -10,18 +10,21 @@ Order of work, so that failures come early and nothing is lost:
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
 from benchmark.adapters import ModelAdapter
+from benchmark.atomic_files import remove_orphans
 from benchmark.errors import BenchmarkError
 from benchmark.evaluation.cache import ResponseCache
 from benchmark.evaluation.distributed import answered_batches
-from benchmark.results import (AdapterInfo, DatasetInfo, TaskResult, environment, result_path,
-                               write_jsonl_atomic)
+from benchmark.results import (AdapterInfo, DatasetInfo, ResultFileError, TaskResult, check_companions,
+                               environment, result_path, write_jsonl_atomic)
+from benchmark.evaluation.run_key import run_key
 from benchmark.evaluation.validate import InvalidResponse, validate_response
 from benchmark.metrics.specs import check_declared
 from benchmark.requests import PoseResponse
@@ -55,7 +58,8 @@ def collect_responses(adapter: ModelAdapter, requests: Sequence, cache: Response
             validate_response(request, answer, meta.name, joint_sets)
         return answers, 0
     by_hash = {r.request_hash: r for r in requests}
-    cached = cache.get_many(meta.name, meta.revision, by_hash)
+    # cached answers pass the same checks as fresh ones; a rejected one is asked again (cache.take_rejected())
+    cached = cache.get_valid(meta.name, meta.revision, by_hash, joint_sets)
     misses = [r for h, r in by_hash.items() if h not in cached]
     batch_size = batch_size or adapter.batch_size
     with tqdm(total=len(misses), desc=desc or meta.name, unit="req", disable=not progress or not misses) as bar:
@@ -92,13 +96,19 @@ def reusable_result(adapter: ModelAdapter, task: Task, output_dir: str | Path, *
         return None
     try:
         old = TaskResult.from_disk(path)
-    except (ValueError, OSError):
+        check_companions(path, old)
+    except ResultFileError as exc:  # damaged or edited: named, and scored again from the response cache
+        print(f"unipose-bench: warning: not reused, scored again: {exc}", file=sys.stderr, flush=True)
         return None
     try:
         fingerprint, evaluators = task.fingerprint(split), task.evaluator_versions()
+        key = run_key(meta, task, limit=limit, split=split, fingerprint=fingerprint)
     except BenchmarkError:
         return None
-    same = (old.task_version == task.spec.version and old.seed == task.context.seed and old.limit == limit
+    # the run key covers every option that changes a number (--bootstrap, adapter args ...); a result of schema 1
+    # has none and is scored again
+    same = (old.run_key == key and old.task_version == task.spec.version and old.seed == task.context.seed
+            and old.limit == limit
             and old.dataset.split == (split or task.spec.dataset.split) and fingerprint is not None
             and old.dataset.fingerprint == fingerprint
             and {e.kind: e.version for e in old.evaluators} == evaluators
@@ -107,24 +117,29 @@ def reusable_result(adapter: ModelAdapter, task: Task, output_dir: str | Path, *
     # response cache, so that every result of a task version has the same keys
     complete = set(task.spec.metrics) <= set(old.scores) and (
         not task.spec.evaluators or embeddings_path(path).is_file())
-    return old if same and complete else None
+    if same and complete:
+        old._reused_from = path
+        return old
+    return None
 
 
-def with_pose_outputs(samples: list[dict], requests: Sequence, responses: Sequence) -> list[dict]:
+def with_pose_outputs(samples: Iterable[dict], requests: Sequence, responses: Sequence) -> Iterator[dict]:
     """The per-sample records with the scored pose beside the metrics (`output_pose`, or `output_joints` and
     `output_joint_set`; text outputs are there already as `prediction`), so that a samples file shows what the
-    model answered without the response cache (which a predictions file never fills)."""
+    model answered without the response cache (which a predictions file never fills). Yielded one at a time: the
+    records are written as they come (their lists of rounded floats would otherwise be a run's largest object)."""
     by_id = {request.row_id: response for request, response in zip(requests, responses)}
     for record in samples:
         response = by_id.get(record.get("id"))
         if not isinstance(response, PoseResponse):
+            yield record
             continue
         if response.poses is not None:
             record["output_pose"] = [[round(float(v), 5) for v in joint] for joint in response.poses[0]]
         elif response.joints is not None:
             record["output_joints"] = [[round(float(v), 5) for v in joint] for joint in response.joints[0]]
             record["output_joint_set"] = response.joint_set
-    return samples
+        yield record
 
 
 def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Path, cache: ResponseCache, *,
@@ -136,6 +151,7 @@ def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Pat
     from benchmark.safe_paths import contained
 
     check_support(adapter, tasks)
+    remove_orphans(Path(output_dir) / "results")  # temporary files of a killed run (benchmark.atomic_files)
     meta = adapter.meta
     # where each result goes, checked before any work: a name or revision such as '..' must not leave OUT/results
     paths = {task.name: contained(result_path(output_dir, meta.name, meta.revision, task.spec.name,
@@ -183,8 +199,9 @@ def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Pat
                                 n_parameters=meta.n_parameters, training_data=meta.training_data),
             scores=scored.scores, main_metric=spec.main_metric, options=spec.options(),
             task_spec=spec.model_dump(mode="json"), seed=task.context.seed,
-            limit=limit,
+            limit=limit, run_key=run_key(meta, task, limit=limit, split=split, fingerprint=fingerprint),
             n_requests=len(requests), n_cached=n_cached, runtime_s=round(time.perf_counter() - start, 3),
+            n_cache_rejected=cache.take_rejected(),
             environment=environment(),
         )
         pending.append((paths[task.name], result, with_pose_outputs(scored.samples, requests, responses),
