@@ -21,7 +21,9 @@ class InputError(BenchmarkError, ValueError):
         if file is not None:
             where.append(f"file {file}")
         if row is not None:
-            where.append(f"row {row}")
+            # a reader may name the place itself ("line 3" of a JSONL file, "row 3" of a parquet file)
+            named = isinstance(row, str) and row.split(" ")[0] in ("line", "row", "tensor", "metadata")
+            where.append(str(row) if named else f"row {row}")
         if field is not None:
             where.append(f"field '{field}'")
         text = (", ".join(where) + ": " if where else "") + message

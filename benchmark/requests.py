@@ -90,6 +90,14 @@ class Request:
         checked = {k: _check_input(k, v, self.row_id) for k, v in self.inputs.items()}
         object.__setattr__(self, "inputs", MappingProxyType(checked))
 
+    def __reduce__(self):
+        # pickled to other processes of a launched run (benchmark.evaluation.distributed): a MappingProxyType does
+        # not pickle, so the request is rebuilt (and its inputs checked again) from a plain dict
+        return _rebuild, (type(self), self._fields())
+
+    def _fields(self) -> dict:
+        return {"task": self.task, "row_id": self.row_id, "inputs": dict(self.inputs), "instruction": self.instruction}
+
     @property
     def modalities(self) -> frozenset[str]:
         return frozenset(self.inputs)
@@ -129,6 +137,13 @@ class PoseRequest(Request):
 
     def _hash_extra(self, h):
         h.update(f"n={self.n_samples};seed={self.seed}".encode())
+
+    def _fields(self) -> dict:
+        return {**super()._fields(), "n_samples": self.n_samples, "seed": self.seed}
+
+
+def _rebuild(cls, fields: dict) -> Request:
+    return cls(**fields)
 
 
 @dataclass(frozen=True)

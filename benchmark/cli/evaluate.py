@@ -37,25 +37,45 @@ def _pairs(items: list[str], what: str) -> dict[str, Path]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
-            raise SystemExit(f"{what} '{item}' is not KEY=DIR")
+            from benchmark.errors import BenchmarkError
+
+            raise BenchmarkError(f"{what} '{item}' is not KEY=DIR")
         out[key] = Path(value)
     return out
 
 
 def run(args) -> int:
+    from benchmark.evaluation import distributed
+
+    # launched with torchrun / accelerate launch: rank 0 evaluates, the other processes answer its batches
+    with distributed.launch() as group:
+        return _run(args, group)
+
+
+def _run(args, group) -> int:
     from benchmark import workspace
+    from benchmark.evaluation import distributed
     from benchmark.adapters import load_adapter
     from benchmark.evaluation.cache import ResponseCache
     from benchmark.evaluation.runner import check_support, evaluate
     from benchmark.pipeline import adapter_defaults, latest_context, resolve_tasks
     from benchmark.tasks.catalog import get_task
 
+    from benchmark.writable import check_dir, check_file
+
+    # where the run writes, checked before anything is loaded or scored
+    check_dir(args.output, "the output folder (--output)")
+    check_file(args.cache or workspace.cache_path(), "the response cache (--cache)")
     ctx = latest_context(args.seed, args.bootstrap, args.body_models)
     ctx.dataset_dirs.update(_pairs(args.dataset_dir, "--dataset-dir"))
     ctx.evaluator_dirs.update(_pairs(args.evaluator, "--evaluator"))
     tasks = [get_task(name, ctx) for name in resolve_tasks(args.tasks)]
-    adapter = load_adapter(args.model, **adapter_defaults(ctx, tasks))
+    with distributed.main_first(group):  # an adapter that trains its weights first does so once, on rank 0
+        adapter = load_adapter(args.model, **adapter_defaults(ctx, tasks))
     check_support(adapter, tasks)
+    if group is not None and not group.is_main:
+        distributed.serve(adapter, group)  # a worker writes and prints nothing
+        return 0
     with ResponseCache(args.cache or workspace.cache_path()) as cache:
         results = evaluate(adapter, tasks, args.output, cache, limit=args.limit, split=args.split,
                            batch_size=args.batch_size)

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 from benchmark.adapters import ModelAdapter
 from benchmark.errors import BenchmarkError
 from benchmark.evaluation.cache import ResponseCache
+from benchmark.evaluation.distributed import answered_batches
 from benchmark.results import (AdapterInfo, DatasetInfo, TaskResult, environment, result_path,
                                write_jsonl_atomic)
 from benchmark.evaluation.validate import InvalidResponse, validate_response
@@ -58,9 +59,8 @@ def collect_responses(adapter: ModelAdapter, requests: Sequence, cache: Response
     misses = [r for h, r in by_hash.items() if h not in cached]
     batch_size = batch_size or adapter.batch_size
     with tqdm(total=len(misses), desc=desc or meta.name, unit="req", disable=not progress or not misses) as bar:
-        for start in range(0, len(misses), batch_size):
-            batch = misses[start:start + batch_size]
-            answers = adapter.answer(batch[0].kind, batch)
+        # one process, or round-robin across the processes of a launched run (benchmark.evaluation.distributed)
+        for batch, answers in answered_batches(adapter, misses, batch_size):
             if len(answers) != len(batch):
                 raise InvalidResponse(f"adapter returned {len(answers)} responses for {len(batch)} requests",
                                       file=f"adapter {meta.name}")
@@ -131,8 +131,16 @@ def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Pat
              limit: int | None = None, split: str | None = None, batch_size: int | None = None,
              progress: bool = True, overwrite: bool = False) -> list[TaskResult]:
     """Results of `adapter` on `tasks`; an up-to-date result already in `output_dir` is reused unless
-    `overwrite`."""
+    `overwrite`. All or nothing: every task is scored before the first result file is written, so a submission
+    refused in its second task leaves no result of its first (a leaderboard never shows half a run)."""
+    from benchmark.safe_paths import contained
+
     check_support(adapter, tasks)
+    meta = adapter.meta
+    # where each result goes, checked before any work: a name or revision such as '..' must not leave OUT/results
+    paths = {task.name: contained(result_path(output_dir, meta.name, meta.revision, task.spec.name,
+                                              split=_other_split(task, split), limit=limit),
+                                  Path(output_dir) / "results") for task in tasks}
     # task name -> a result already on disk that this run would reproduce (None: evaluate it)
     todo = {task.name: None if overwrite else reusable_result(adapter, task, output_dir, limit=limit, split=split)
             for task in tasks}
@@ -143,8 +151,9 @@ def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Pat
             if todo[task.name] is None:
                 ds, fingerprint, n_rows = task.load(limit, split)
                 prepared[task.name] = (ds, fingerprint, n_rows, task.requests(ds))
-        adapter.check_requests({name: p[3] for name, p in prepared.items()})
-    results = []
+        adapter.check_requests({name: p[3] for name, p in prepared.items()},
+                               partial=limit is not None or any(_other_split(t, split) for t in tasks))
+    results, pending = [], []
     for task in tasks:
         if todo[task.name] is not None:
             results.append(todo[task.name])
@@ -161,7 +170,6 @@ def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Pat
         scored = task.score(ds, responses)
         spec = task.spec
         check_declared(spec.name, spec.metrics, scored.scores)
-        meta = adapter.meta
         result = TaskResult(
             task=spec.name, task_id=spec.task_id, task_version=spec.version,
             dataset=DatasetInfo(repo=spec.dataset.repo, config=spec.dataset.config, split=split or spec.dataset.split,
@@ -179,11 +187,14 @@ def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Pat
             n_requests=len(requests), n_cached=n_cached, runtime_s=round(time.perf_counter() - start, 3),
             environment=environment(),
         )
-        path = result_path(output_dir, meta.name, meta.revision, spec.name, split=_other_split(task, split),
-                           limit=limit)
-        write_jsonl_atomic(path.with_suffix(".samples.jsonl"), with_pose_outputs(scored.samples, requests, responses))
-        if scored.embeddings is not None:  # what `compare` needs to test the retrieval metrics
-            write_embeddings(embeddings_path(path), scored.embeddings)
-        result.to_disk(path)
+        pending.append((paths[task.name], result, with_pose_outputs(scored.samples, requests, responses),
+                        scored.embeddings))
         results.append(result)
+    # every task scored: now the files, each written atomically (result JSON last, so a reader never finds a result
+    # without its samples)
+    for path, result, samples, embeddings in pending:
+        write_jsonl_atomic(path.with_suffix(".samples.jsonl"), samples)
+        if embeddings is not None:  # what `compare` needs to test the retrieval metrics
+            write_embeddings(embeddings_path(path), embeddings)
+        result.to_disk(path)
     return results

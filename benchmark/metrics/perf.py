@@ -92,5 +92,33 @@ def run_benchmark(n: int = 10000, seed: int = 0, dim: int = 512, repetitions: in
     return result
 
 
+def perf_table(size: str = "full", seed: int = 0) -> list:
+    """The `unipose-bench perf` row: vectorised R-precision against the per-query loop on the same pools (drawn
+    once, as the vectorised path draws them), in float64 so that the two orders of summation cannot reorder
+    scores: the R-precision values must be identical."""
+    from benchmark.perf_table import pick, side_by_side
+
+    n = pick(size, 200, 2000, 10000)
+    repetitions, pool_size = 10, 32
+    query, gallery = _embeddings(n, 512, np.random.default_rng(seed))
+    query, gallery = query.astype(np.float64), gallery.astype(np.float64)
+
+    def fast():
+        scores = r_precision(query, gallery, protocol="posescript", pool_size=pool_size, repetitions=repetitions,
+                             seed=seed)
+        return np.array([scores[f"R-Precision@{k}"].value for k in (1, 2, 3)])
+
+    def reference():
+        pools = draw_distractor_pools(n, repetitions, pool_size - 1, np.random.default_rng(seed))
+        out = loop_r_precision(query, gallery, pool_size=pool_size, repetitions=repetitions, pools=pools)
+        return np.array([out["values"][k] for k in (1, 2, 3)])
+
+    return [side_by_side(
+        "metrics", "R-precision@1/2/3 (PoseScript, 10 x 32-pools, 512-d)", f"{n} queries", fast, reference,
+        gap=lambda a, b: float(np.abs(a - b).max()), gap_unit="points", tolerance=0.0,
+        fast_label="retrieval.r_precision", reference_label="per-query loop, same pools",
+        repeats=pick(size, 1, 2, 3), peak="tracemalloc")]
+
+
 if __name__ == "__main__":
     run_benchmark()

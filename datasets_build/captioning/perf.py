@@ -87,6 +87,26 @@ def run_benchmark(n: int = 10000, seed: int = 0, reference_n: int | None = 1000,
     return figures
 
 
+def perf_table(size: str = "full", seed: int = 0) -> list:
+    """The `unipose-bench perf` row: vectorised posecode extraction (the captioning pipeline's measuring and binning
+    step) against the per-pose loop on the same joints; the categories must be identical."""
+    from benchmark.perf_table import pick, side_by_side
+    from benchmark.posecodes.extract import compute_categories
+    from benchmark.posecodes.inputs import joints_from_poses
+    from benchmark.posecodes.table import posecode_table
+
+    n = pick(size, 100, 1000, 5000)
+    poses, _ = benchmark_poses(n, seed)
+    joints, _ = joints_from_poses(poses)
+    table = posecode_table()
+    return [side_by_side(
+        "captioning", "posecode categories (measure + bin)", f"{n} poses",
+        fast=lambda: compute_categories(joints, table=table)[0], reference=lambda: _reference_categories(joints),
+        gap=lambda a, b: float(np.count_nonzero(np.asarray(a) != np.asarray(b))), gap_unit="categories differ",
+        tolerance=0.0, fast_label="compute_categories (batch)", reference_label="per-pose loop",
+        repeats=pick(size, 1, 2, 3), peak="tracemalloc")]
+
+
 if __name__ == "__main__":
     args = [int(a) for a in sys.argv[1:3]]
     run_benchmark(*args)

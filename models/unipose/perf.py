@@ -26,8 +26,9 @@ def _prompt_examples(batch: int):
     return [Example(instruction=fill(template, caption), inputs={}, output_pose=True)] * batch
 
 
-def _untrained(preset_name: str, seed: int):
-    """A UniPose of the preset's architecture (random pose tokenizer; the preset's language model)."""
+def _untrained(preset_name: str, seed: int, n_texts: int = 2000):
+    """A UniPose of the preset's architecture (random pose tokenizer; the preset's language model; the tiny
+    preset's tokenizer trained on the texts of `n_texts` synthetic poses)."""
     from benchmark.retrieval.synthetic import pose_text_columns
     from models.unipose.language_model import build_tiny_language_model, load_language_model, smollm2_path
     from models.unipose.model import UniPose
@@ -37,7 +38,7 @@ def _untrained(preset_name: str, seed: int):
 
     preset = get_preset(preset_name)
     if preset.language_model == "tiny":
-        texts = [t for row in pose_text_columns(2000, seed)["texts"] for t in row]
+        texts = [t for row in pose_text_columns(n_texts, seed)["texts"] for t in row]
         lm, tokenizer = build_tiny_language_model(texts, seed=seed, **preset.tiny_lm)
     else:
         lm, tokenizer = load_language_model(smollm2_path())
@@ -94,4 +95,49 @@ def run_benchmark(seed: int = 0, batches: tuple[int, ...] = (1, 16), repeats: in
         print(f"| {r['preset']} | {r['lm_parameters'] / 1e6:.1f} M | {r['weights']} | {r['batch']} | "
               f"{r['parallel_s']:.3f} | {r['autoregressive_s']:.3f} | {r['ratio']:.1f}x |")
     print("(UniPose Table 7: 0.2 s vs 2.5 s, 12.5x, 7B model on a GPU)")
+    return rows
+
+
+def perf_table(size: str = "full", seed: int = 0) -> list:
+    """The `unipose-bench perf` rows: parallel against autoregressive decoding of one prompt batch, per preset
+    (small: skipped, with the reason, when SmolLM2 has not been fetched). The two decoders are different methods,
+    so their codes need not match; what must hold is the form of both: [batch, 80] codes inside the codebook (the
+    gap counts the codes that are not)."""
+    from benchmark.errors import InputError
+    from benchmark.perf_table import pick, side_by_side, skipped
+
+    batch = pick(size, 1, 4, 16)
+    rows = []
+    for preset in ("tiny", "small"):
+        measured = f"pose decoding, {preset} preset, 80 codes per pose"
+        try:
+            model = (_cached_tiny() if preset == "tiny" else None) or _untrained(
+                preset, seed, n_texts=pick(size, 200, 2000, 2000))
+        except InputError as e:
+            rows.append(skipped("unipose", measured, f"skipped: {e}"))
+            continue
+        examples = _prompt_examples(batch)
+        codebook = model.vqvae.config.codebook_size
+        n_queries = model.vocab.n_queries
+
+        def malformed(a, b, batch=batch, codebook=codebook, n_queries=n_queries):
+            bad = 0
+            for codes in (a, b):
+                if tuple(codes.shape) != (batch, n_queries):
+                    return float(batch * n_queries)
+                bad += int(((codes < 0) | (codes >= codebook)).sum())
+            return float(bad)
+
+        def run(parallel, model=model, examples=examples):
+            with torch.inference_mode():
+                return model.generate_codes(examples, parallel=parallel)
+
+        weights = "trained checkpoint" if getattr(model, "info", None) else "untrained weights"
+        row = side_by_side(
+            "unipose", measured, f"batch {batch}", fast=lambda run=run: run(True),
+            reference=lambda run=run: run(False), gap=malformed, gap_unit="malformed codes", tolerance=0.0,
+            fast_label="parallel (mixed attention)", reference_label="autoregressive", repeats=pick(size, 1, 2, 3),
+            peak="rss", notes=f"{weights}; {sum(p.numel() for p in model.lm.parameters()) / 1e6:.1f} M LM "
+                              "parameters; UniPose Table 7: 12.5x (7B, GPU)")
+        rows.append(row)
     return rows
