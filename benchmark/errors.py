@@ -34,3 +34,13 @@ class InputError(BenchmarkError, ValueError):
 
 class MissingModelFiles(BenchmarkError, FileNotFoundError):
     """Licensed model files (SMPL family, pretrained weights) are not where the user said they are."""
+
+
+class MissingExtra(BenchmarkError, ImportError):
+    """An adapter needs a package of an optional extra that is not installed; the message names the pip command.
+    The main job skips such an adapter (and says so) instead of failing."""
+
+    def __init__(self, package: str, extra: str, what: str):
+        self.package, self.extra = package, extra
+        super().__init__(f"{what} needs the package {package}, which is not installed: pip install -c constraints.txt "
+                         f"-e '.[{extra}]' (or `make install`, which installs it)")

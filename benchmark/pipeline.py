@@ -32,7 +32,7 @@ from benchmark.worlds import WORLDS
 # The adapters the main job runs (predictions_file needs a file: the ground truth is submitted as one). UniPose's
 # tiny preset is trained on the world's train splits the first time (about 7 minutes on 2 cores), then cached.
 MAIN_JOB_ADAPTERS = ("unipose:preset=tiny", "auto_captioner", "nearest_neighbour", "copy_source", "mean_pose",
-                     "random")
+                     "random", "blazepose")
 # The comparison the main job runs so that its site has one: the model it trains against the strongest trivial
 # baseline of the embedded world (the nearest neighbour: the best trivial row on most of its tasks), as specs of
 # MAIN_JOB_ADAPTERS, on every task both do. Fewer resamples than `unipose-bench compare`'s 10000 / 1000 keep it to
@@ -191,6 +191,22 @@ def write_leaderboards(output: Path, adapters, ctx: TaskContext, *, progress: bo
     return written, index
 
 
+def installed_adapters(models, defaults: dict, log=print) -> tuple[tuple[str, ...], list]:
+    """(specs, adapters) of `models` whose packages are installed; one whose optional extra is missing (e.g.
+    blazepose without mediapipe) is skipped with the reason logged, so the other rows still get made."""
+    from benchmark.errors import MissingExtra
+
+    kept, adapters = [], []
+    for spec in models:
+        try:
+            adapters.append(load_adapter(spec, **defaults))
+        except MissingExtra as exc:
+            log(f"[skipped] {spec}: {exc}")
+            continue
+        kept.append(spec)
+    return tuple(kept), adapters
+
+
 def main_job(output: Path, *, world: str = "embedded", preset: str | None = None, seed: int = 0,
              bootstrap: int = 1000, models=MAIN_JOB_ADAPTERS, ground_truth: bool = True, force: bool = False,
              comparisons=MAIN_JOB_COMPARISONS, log=print) -> Path:
@@ -216,7 +232,7 @@ def main_job(output: Path, *, world: str = "embedded", preset: str | None = None
                       evaluator_dirs={f"{provider.repo}/{kind}": p.path for kind, p in provided.items()})
     tasks = [get_task(name, ctx) for name in task_names(provider.repo)]
     defaults = adapter_defaults(ctx, tasks, train_repo=provider.repo)
-    adapters = [load_adapter(spec, **defaults) for spec in models]
+    models, adapters = installed_adapters(models, defaults, log)
     if ground_truth:
         # the ground truth, submitted as any third party would: a labelled reference (the evaluators' ceiling)
         path = write_ground_truth(tasks, output / "predictions" / "ground_truth.jsonl")

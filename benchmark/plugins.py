@@ -14,6 +14,8 @@ target only when it is used. The groups and what their targets are:
     unipose_bench.worlds        "module:object", a `benchmark.worlds.WorldProvider`
     unipose_bench.leaderboards  "package" whose *.yaml files are leaderboard specs
     unipose_bench.perf          "module" with run_benchmark(seed)
+    unipose_bench.refiners      "module:factory" taking key=value strings, returning a text refiner for the -R
+                                datasets (datasets_build.real.refine.Refiner)
 
 This repo declares its own adapters, commands, world and benchmarks the same way (see pyproject.toml), so a third
 party's plugin is found exactly as the suite's are.
@@ -26,7 +28,7 @@ from importlib.metadata import distributions
 from benchmark.errors import BenchmarkError
 
 GROUPS = ("unipose_bench.adapters", "unipose_bench.commands", "unipose_bench.worlds", "unipose_bench.leaderboards",
-          "unipose_bench.perf")
+          "unipose_bench.perf", "unipose_bench.refiners")
 
 
 def declared(group: str) -> dict[str, str]:
