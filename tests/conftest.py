@@ -79,7 +79,8 @@ def scored(small_world, tmp_path_factory):
     # UniPose trains on the small world first: the smoke preset runs every stage in seconds (plumbing, not quality);
     # the API adapter talks to a chat-completions server on loopback (tests/fake_openai_api.py)
     api = FakeApi()
-    with_args = {"unipose": "unipose:preset=smoke",
+    with_args = {"unipose": "unipose:preset=smoke", "posescript": "posescript:preset=smoke",
+                 "posefix": "posefix:preset=smoke",
                  "openai_compat": f"openai_compat:base_url={api.url},model=fake-vlm,timeout=10"}
     specs = [with_args.get(n, n) for n in declared if n != "predictions_file"]
     specs.append(f"predictions_file:path={gt_path},name=ground_truth,revision=1")
