@@ -88,7 +88,8 @@ def scored(small_world, tiny_vlms, tmp_path_factory):
     # UniPose trains on the small world first: the smoke preset runs every stage in seconds (plumbing, not quality);
     # the API adapter talks to a chat-completions server on loopback (tests/fake_openai_api.py)
     api = FakeApi()
-    with_args = {"unipose": "unipose:preset=smoke",
+    with_args = {"unipose": "unipose:preset=smoke", "posescript": "posescript:preset=smoke",
+                 "posefix": "posefix:preset=smoke",
                  "openai_compat": f"openai_compat:base_url={api.url},model=fake-vlm,timeout=10",
                  "hf_vlm": f"hf_vlm:path={tiny_vlms['llava']},max_new_tokens=8",
                  "chatpose": f"chatpose:path={tiny_vlms['chatpose']},max_new_tokens=4"}
