@@ -12,12 +12,15 @@ suite's baselines and a third party's model alike, never imported by the core. T
 
 from __future__ import annotations
 
+import difflib
+import typing
 from abc import ABC
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from benchmark.errors import BenchmarkError
 from benchmark.registry import Registry
 from benchmark.requests import DescribeRequest, PoseRequest, PoseResponse, RequestKind, TextResponse
 
@@ -60,10 +63,10 @@ class ModelAdapter(ABC):
     def generate_pose(self, requests: Sequence[PoseRequest]) -> list[PoseResponse]:
         raise UnsupportedRequest(f"{self.meta.name} does not produce poses")
 
-    def check_requests(self, requests_by_task: Mapping[str, Sequence]) -> None:
-        """Called once before anything is evaluated, with every request of the run by task name. An adapter that
-        answers from a fixed set (a predictions file) refuses an incomplete run here, before any result is written.
-        The default accepts everything."""
+    def check_requests(self, requests_by_task: Mapping[str, Sequence], *, partial: bool = False) -> None:
+        """Called once before anything is evaluated, with every request of the run by task name (`partial`: the run
+        covers only part of each split, e.g. --limit). An adapter that answers from a fixed set (a predictions file)
+        refuses an incomplete run here, before any result is written. The default accepts everything."""
 
     def answer(self, kind: RequestKind, requests: Sequence) -> list:
         return self.describe(requests) if kind == "describe" else self.generate_pose(requests)
@@ -79,16 +82,79 @@ def registered_tasks(name: str) -> tuple[str, ...] | None:
         return None
 
 
+class AdapterSpecError(BenchmarkError, ValueError):
+    """An adapter spec string that cannot be parsed, or names arguments the adapter does not take."""
+
+
+def _split_arguments(arg_string: str, spec: str) -> list[str]:
+    """Split at the commas outside quotes: `path="runs/a,b.jsonl",name=x` keeps the comma of the quoted path. A
+    quote opens only at the start of a value (after '='), so an apostrophe inside a name is an ordinary character."""
+    items, current, quote, at_value_start = [], [], None, False
+    for char in arg_string:
+        if quote:
+            if char == quote:
+                quote = None
+            else:
+                current.append(char)
+            continue
+        if char in "\"'" and at_value_start:
+            quote = char
+        elif char == ",":
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        at_value_start = char == "="
+    if quote:
+        raise AdapterSpecError(f"adapter spec '{spec}' opens a {quote} quote it never closes")
+    items.append("".join(current))
+    return [item for item in items if item.strip()]
+
+
 def parse_adapter_spec(spec: str) -> tuple[str, dict[str, str]]:
-    """'name:key=value,key2=value2' -> ('name', {...})."""
+    """'name:key=value,key2=value2' -> ('name', {...}); a value holding a comma is quoted: path="a,b.jsonl"."""
     name, _, arg_string = spec.partition(":")
+    if not name.strip():
+        raise AdapterSpecError(f"adapter spec '{spec}' names no adapter (NAME[:key=value,...], see `ls models`)")
     args: dict[str, str] = {}
-    for item in filter(None, arg_string.split(",")):
+    for item in _split_arguments(arg_string, spec):
         key, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"adapter argument '{item}' in '{spec}' is not key=value")
+        if not sep or not key.strip():
+            raise AdapterSpecError(f"adapter argument '{item}' in '{spec}' is not key=value (quote a value that "
+                                   "holds a comma: path=\"a,b.jsonl\")")
+        if key.strip() in args:
+            raise AdapterSpecError(f"adapter argument '{key.strip()}' is given twice in '{spec}'")
         args[key.strip()] = value.strip()
     return name.strip(), args
+
+
+def _convert(factory, name: str, args: dict[str, str]) -> dict:
+    """String arguments -> the types the adapter's constructor annotates as int, float or bool (also when it takes
+    a string as well, e.g. `seed: int | str`), with a message for a value that is not one (`random:seed=abc`)."""
+    try:
+        hints = typing.get_type_hints(factory.__init__)
+    except Exception:  # noqa: BLE001 - unresolvable annotations: pass the strings through
+        return args
+    out = dict(args)
+    for key, value in args.items():
+        hint = hints.get(key)
+        options = set(typing.get_args(hint)) | {hint}
+        if not options & {int, float, bool} or not isinstance(value, str):
+            continue  # a string (or path) argument: the adapter takes it as given
+        for kind in (int, float):
+            if kind in options:
+                try:
+                    out[key] = kind(value)
+                except ValueError:
+                    raise AdapterSpecError(f"adapter '{name}': argument {key}={value!r} is not "
+                                           f"{'an integer' if kind is int else 'a number'}") from None
+                break
+        else:
+            if bool in options:
+                if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                    raise AdapterSpecError(f"adapter '{name}': argument {key}={value!r} is not true or false")
+                out[key] = value.lower() in ("1", "true", "yes")
+    return out
 
 
 def load_adapter(spec: str, **defaults) -> ModelAdapter:
@@ -96,12 +162,21 @@ def load_adapter(spec: str, **defaults) -> ModelAdapter:
     name, args = parse_adapter_spec(spec)
     factory = ADAPTERS.get(name)
     accepted = getattr(factory, "ARGUMENTS", None)
-    merged = {**{k: v for k, v in defaults.items() if accepted is None or k in accepted}, **args}
     if accepted is not None:
         unknown = set(args) - set(accepted)
         if unknown:
-            raise ValueError(f"adapter '{name}' does not take {sorted(unknown)}; it takes {sorted(accepted)}")
-    return factory(**merged)
+            guesses = {u: difflib.get_close_matches(u, accepted, n=1) for u in sorted(unknown)}
+            did_you_mean = "; ".join(f"'{u}': did you mean '{g[0]}'?" for u, g in guesses.items() if g)
+            raise AdapterSpecError(f"adapter '{name}' does not take {sorted(unknown)}; it takes {sorted(accepted)}"
+                                   + (f" ({did_you_mean})" if did_you_mean else ""))
+    merged = {**{k: v for k, v in defaults.items() if accepted is None or k in accepted}, **_convert(factory, name,
+                                                                                                      args)}
+    try:
+        return factory(**merged)
+    except BenchmarkError:
+        raise
+    except (TypeError, ValueError) as exc:  # an argument the adapter's own checks refuse
+        raise AdapterSpecError(f"adapter '{name}' cannot be built from '{spec}': {exc}") from None
 
 
 # Every installed package's adapters, this repo's included (pyproject.toml), as `unipose_bench.adapters` entry points:

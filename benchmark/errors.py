@@ -21,7 +21,9 @@ class InputError(BenchmarkError, ValueError):
         if file is not None:
             where.append(f"file {file}")
         if row is not None:
-            where.append(f"row {row}")
+            # a reader may name the place itself ("line 3" of a JSONL file, "row 3" of a parquet file)
+            named = isinstance(row, str) and row.split(" ")[0] in ("line", "row", "tensor", "metadata")
+            where.append(str(row) if named else f"row {row}")
         if field is not None:
             where.append(f"field '{field}'")
         text = (", ".join(where) + ": " if where else "") + message
@@ -32,3 +34,13 @@ class InputError(BenchmarkError, ValueError):
 
 class MissingModelFiles(BenchmarkError, FileNotFoundError):
     """Licensed model files (SMPL family, pretrained weights) are not where the user said they are."""
+
+
+class MissingExtra(BenchmarkError, ImportError):
+    """An adapter needs a package of an optional extra that is not installed; the message names the pip command.
+    The main job skips such an adapter (and says so) instead of failing."""
+
+    def __init__(self, package: str, extra: str, what: str):
+        self.package, self.extra = package, extra
+        super().__init__(f"{what} needs the package {package}, which is not installed: pip install -c constraints.txt "
+                         f"-e '.[{extra}]' (or `make install`, which installs it)")

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
+from benchmark.atomic_files import write_text_atomic
 from benchmark.errors import InputError
 
 FINGERPRINT_DIGITS = 16
@@ -139,10 +140,7 @@ def _shards_fingerprint(key: str, files: tuple[Path, ...]) -> str:
         known = {}
     known[key] = value
     try:
-        store.parent.mkdir(parents=True, exist_ok=True)
-        tmp = store.with_name(f"{store.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(known, indent=0, sort_keys=True))
-        tmp.replace(store)
+        write_text_atomic(store, json.dumps(known, indent=0, sort_keys=True))
     except OSError:
         pass  # a read-only workspace: the fingerprint is only not remembered
     return value

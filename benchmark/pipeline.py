@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from benchmark.adapters import ADAPTERS, load_adapter
 from benchmark.errors import BenchmarkError
 from benchmark.evaluation.cache import ResponseCache
 from benchmark.evaluation.ground_truth import write_ground_truth
-from benchmark.results import TaskResult, load_results, result_path
+from benchmark.results import ResultFileError, TaskResult, load_results, result_path
 from benchmark.evaluation.runner import evaluate
 from benchmark.leaderboard.build import build_table
 from benchmark.leaderboard.render import write_all
@@ -29,9 +30,10 @@ from benchmark.tasks.catalog import (EMBEDDED_REPO, embedded_task_names, evaluat
 from benchmark.worlds import WORLDS
 
 # The adapters the main job runs (predictions_file needs a file: the ground truth is submitted as one). UniPose's
-# tiny preset is trained on the world's train splits the first time (about 7 minutes on 2 cores), then cached.
+# tiny preset is trained on the world's train splits the first time (about 7 minutes on 2 cores), then cached; so
+# are the PoseScript / PoseFix baselines' tiny presets (about 2-3 minutes for the four models).
 MAIN_JOB_ADAPTERS = ("unipose:preset=tiny", "auto_captioner", "nearest_neighbour", "copy_source", "mean_pose",
-                     "random")
+                     "random", "blazepose", "posescript:preset=tiny", "posefix:preset=tiny")
 # The comparison the main job runs so that its site has one: the model it trains against the strongest trivial
 # baseline of the embedded world (the nearest neighbour: the best trivial row on most of its tasks), as specs of
 # MAIN_JOB_ADAPTERS, on every task both do. Fewer resamples than `unipose-bench compare`'s 10000 / 1000 keep it to
@@ -102,8 +104,13 @@ def evaluator_results(world, evaluators: dict, output: Path, *, seed: int, resam
         fingerprint = world.split_fingerprints[spec.dataset.config][spec.dataset.split]
         path = result_path(output, evaluator.name, evaluator.version, spec.name)
         if path.is_file() and not force:
-            old = TaskResult.from_disk(path)
-            if old.dataset.fingerprint == fingerprint and old.seed == seed and old.task_version == spec.version:
+            try:
+                old = TaskResult.from_disk(path)
+            except ResultFileError as exc:  # damaged or edited: named, and computed again below
+                print(f"unipose-bench: warning: not reused, computed again: {exc}", file=sys.stderr, flush=True)
+                old = None
+            if (old is not None and old.dataset.fingerprint == fingerprint and old.seed == seed
+                    and old.task_version == spec.version):
                 out.append(old)
                 continue
         ds = datasets.load_dataset(str(world.hub_dir), spec.dataset.config, split=spec.dataset.split)
@@ -185,6 +192,22 @@ def write_leaderboards(output: Path, adapters, ctx: TaskContext, *, progress: bo
     return written, index
 
 
+def installed_adapters(models, defaults: dict, log=print) -> tuple[tuple[str, ...], list]:
+    """(specs, adapters) of `models` whose packages are installed; one whose optional extra is missing (e.g.
+    blazepose without mediapipe) is skipped with the reason logged, so the other rows still get made."""
+    from benchmark.errors import MissingExtra
+
+    kept, adapters = [], []
+    for spec in models:
+        try:
+            adapters.append(load_adapter(spec, **defaults))
+        except MissingExtra as exc:
+            log(f"[skipped] {spec}: {exc}")
+            continue
+        kept.append(spec)
+    return tuple(kept), adapters
+
+
 def main_job(output: Path, *, world: str = "embedded", preset: str | None = None, seed: int = 0,
              bootstrap: int = 1000, models=MAIN_JOB_ADAPTERS, ground_truth: bool = True, force: bool = False,
              comparisons=MAIN_JOB_COMPARISONS, log=print) -> Path:
@@ -210,7 +233,7 @@ def main_job(output: Path, *, world: str = "embedded", preset: str | None = None
                       evaluator_dirs={f"{provider.repo}/{kind}": p.path for kind, p in provided.items()})
     tasks = [get_task(name, ctx) for name in task_names(provider.repo)]
     defaults = adapter_defaults(ctx, tasks, train_repo=provider.repo)
-    adapters = [load_adapter(spec, **defaults) for spec in models]
+    models, adapters = installed_adapters(models, defaults, log)
     if ground_truth:
         # the ground truth, submitted as any third party would: a labelled reference (the evaluators' ceiling)
         path = write_ground_truth(tasks, output / "predictions" / "ground_truth.jsonl")

@@ -15,6 +15,8 @@ target only when it is used. The groups and what their targets are:
     unipose_bench.leaderboards  "package" whose *.yaml files are leaderboard specs
     unipose_bench.perf          "module" with run_benchmark(seed), and perf_table(size, seed) for a row of the
                                 `unipose-bench perf` table (benchmark.perf_table)
+    unipose_bench.refiners      "module:factory" taking key=value strings, returning a text refiner for the -R
+                                datasets (datasets_build.real.refine.Refiner)
 
 This repo declares its own adapters, commands, world and benchmarks the same way (see pyproject.toml), so a third
 party's plugin is found exactly as the suite's are.
@@ -27,7 +29,7 @@ from importlib.metadata import distributions
 from benchmark.errors import BenchmarkError
 
 GROUPS = ("unipose_bench.adapters", "unipose_bench.commands", "unipose_bench.worlds", "unipose_bench.leaderboards",
-          "unipose_bench.perf")
+          "unipose_bench.perf", "unipose_bench.refiners")
 
 
 def declared(group: str) -> dict[str, str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -172,6 +173,8 @@ def response_to_bytes(response: Response) -> bytes:
     arrays = {k: v for k, v in (("poses", response.poses), ("joints", response.joints)) if v is not None}
     if response.joint_set is not None:
         arrays["joint_set"] = np.array(response.joint_set)
+    if response.extras:  # flags a task counts (e.g. a fallback answer), kept as JSON text: no pickling
+        arrays["extras"] = np.array(json.dumps(dict(response.extras), sort_keys=True, default=str))
     np.savez(buf, **arrays)
     return b"P" + buf.getvalue()
 
@@ -184,5 +187,6 @@ def response_from_bytes(data: bytes) -> Response:
         with np.load(io.BytesIO(body), allow_pickle=False) as z:
             return PoseResponse(poses=z["poses"] if "poses" in z.files else None,
                                 joints=z["joints"] if "joints" in z.files else None,
-                                joint_set=str(z["joint_set"]) if "joint_set" in z.files else None)
+                                joint_set=str(z["joint_set"]) if "joint_set" in z.files else None,
+                                extras=json.loads(str(z["extras"])) if "extras" in z.files else {})
     raise ValueError(f"unknown cached response tag {tag!r}")

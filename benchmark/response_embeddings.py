@@ -17,12 +17,12 @@ evaluator's float64 output:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from benchmark.atomic_files import atomic_path
 from benchmark.errors import InputError
 
 SIDES = ("pose", "text")
@@ -66,11 +66,9 @@ def embeddings_path(result_path: str | Path) -> Path:
 def write_embeddings(path: str | Path, embeddings: ResponseEmbeddings) -> Path:
     """Write to a temporary file and rename, as the result files are."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
-    np.savez(tmp, ids=np.asarray(embeddings.ids, dtype=str), text_side=embeddings.text_side.astype(np.float64),
-             pose_side=embeddings.pose_side.astype(np.float64), response_side=np.asarray(embeddings.response_side))
-    tmp.replace(path)
+    with atomic_path(path, suffix=".npz") as tmp:  # numpy's savez appends .npz to any other name
+        np.savez(tmp, ids=np.asarray(embeddings.ids, dtype=str), text_side=embeddings.text_side.astype(np.float64),
+                 pose_side=embeddings.pose_side.astype(np.float64), response_side=np.asarray(embeddings.response_side))
     return path
 
 

@@ -9,20 +9,27 @@ only results whose task version, dataset revision and evaluator versions agree.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import importlib.metadata
 import json
-import os
+import math
 import platform
+import sys
 import subprocess
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from benchmark.atomic_files import atomic_path, write_text_atomic
 from benchmark.errors import InputError
 from benchmark.metrics.specs import metric_spec
 
-SCHEMA_VERSION = 1
+# 2: the result carries the sha256 of its own content and of its records / embeddings files, the run key it was
+# computed under and how many cached responses were rejected. Results of schema 1 still load for boards, the site and
+# compare (range-checked, not digest-checked); `evaluate` never reuses them (no run key): they are scored again.
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)
 _PACKAGES = ("torch", "numpy", "transformers", "datasets", "evaluate", "nltk", "sacrebleu", "rouge-score",
              "pycocoevalcap", "scipy", "smplx", "roma", "peft")
 
@@ -108,9 +115,21 @@ class TaskResult(_Model):
     limit: int | None = None
     n_requests: int = 0
     n_cached: int = 0
+    n_cache_rejected: int = 0  # cached responses that failed validation: not scored, asked again
     runtime_s: float = 0.0
     created_at: str = Field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc).isoformat())
     environment: Environment
+    run_key: str | None = Field(default=None, description="digest of every option that changes a number "
+                                                          "(benchmark.evaluation.run_key); reuse needs it equal")
+    files_sha256: dict[str, str] = Field(default_factory=dict, description="sha256 of the records ('samples') and "
+                                                                           "embeddings files beside the result")
+    content_sha256: str | None = Field(default=None, description="sha256 of this JSON's content without this field")
+    _reused_from: Path | None = PrivateAttr(default=None)
+
+    @property
+    def reused_from(self) -> Path | None:
+        """The file this result was read from when a run reused it instead of scoring (None: computed now)."""
+        return self._reused_from
 
     @property
     def main_score(self) -> float | None:
@@ -129,31 +148,139 @@ class TaskResult(_Model):
                 self.dataset.n_evaluated, self.seed, tuple(sorted((e.kind, e.version) for e in self.evaluators)))
 
     def to_disk(self, path: str | Path) -> Path:
-        return write_text_atomic(path, self.model_dump_json(indent=2) + "\n")
+        """Write the result (atomically) with the digests of the records and embeddings files already beside it
+        (the runner writes those first) and of its own content."""
+        path = Path(path)
+        self.schema_version = SCHEMA_VERSION
+        self.files_sha256 = {name: file_sha256(companion) for name, companion in companion_files(path).items()
+                             if companion.is_file()}
+        data = json.loads(self.model_dump_json(exclude={"content_sha256"}))
+        for entry in data["scores"].values():
+            # a percentile bootstrap can leave a biased statistic (FID) outside its own interval: said at write time
+            # (and sealed by the digest), so that a value edited out of its interval is told from such a one
+            if _outside_ci(entry):
+                entry["details"]["value_outside_ci"] = True
+        data["content_sha256"] = self.content_sha256 = content_digest(data)
+        return write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
     @classmethod
     def from_disk(cls, path: str | Path) -> "TaskResult":
+        """The result in `path`, checked: readable JSON of a known schema, its content digest (schema 2), finite
+        scores, percentages within [0, 100], each value inside its own interval. Anything else is a
+        ResultFileError naming the file (a ValueError)."""
         path = Path(path)
-        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise ResultFileError("not UTF-8 text", file=str(path)) from None
+        except json.JSONDecodeError as exc:
+            raise ResultFileError(f"not JSON ({exc.msg} at line {exc.lineno})", file=str(path)) from None
+        except OSError as exc:
+            raise ResultFileError(f"cannot be read ({exc.strerror or exc})", file=str(path)) from None
+        if not isinstance(data, dict):
+            raise ResultFileError("not a JSON object", file=str(path))
         version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise ValueError(f"{path}: result schema version {version} is not {SCHEMA_VERSION}; re-run the "
-                             "evaluation with this suite version")
-        return cls.model_validate(data)
+        if version not in READABLE_SCHEMAS:
+            raise ResultFileError(f"result schema version {version!r} is not one of {READABLE_SCHEMAS}",
+                                  file=str(path), field="schema_version",
+                                  hint="re-run `unipose-bench evaluate` with this suite version")
+        if version >= 2:
+            stored = data.pop("content_sha256", None)
+            if stored != content_digest(data):
+                raise ResultFileError("its content does not match its content_sha256 (edited or damaged)",
+                                      file=str(path), field="content_sha256",
+                                      hint="delete it and re-run `unipose-bench evaluate`: results are not edited")
+            data["content_sha256"] = stored
+        try:
+            result = cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise ResultFileError(first["msg"], file=str(path),
+                                  field=".".join(str(p) for p in first["loc"]) or None) from None
+        problem = range_problem(result)
+        if problem is not None:
+            raise ResultFileError(problem[1], file=str(path), field=problem[0],
+                                  hint="delete it and re-run `unipose-bench evaluate`")
+        return result
 
 
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write to a temporary file and rename: a killed process never leaves a half-written file behind."""
+class ResultFileError(InputError):
+    """A result file (or a file beside it) that cannot be trusted: unreadable, malformed, edited or out of range."""
+
+
+def content_digest(data: dict) -> str:
+    """sha256 of a result's JSON content (without `content_sha256`), key order and spacing aside."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def companion_files(path: str | Path) -> dict[str, Path]:
+    """The files written beside a result: its per-sample records and its retrieval embeddings."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return {"samples": path.with_suffix(".samples.jsonl"), "embeddings": path.with_suffix(".embeddings.npz")}
+
+
+def check_companions(path: str | Path, result: "TaskResult") -> None:
+    """The records / embeddings files beside `path` are the ones its result was written with (schema 2); a missing
+    one is left to the reader that needs it (which says what it needed it for)."""
+    for name, companion in companion_files(path).items():
+        expected = result.files_sha256.get(name)
+        if expected is None or not companion.is_file():
+            continue
+        if file_sha256(companion) != expected:
+            raise ResultFileError(f"does not match the sha256 that result {Path(path).name} records for it "
+                                  "(edited or damaged)", file=str(companion),
+                                  hint="re-run `unipose-bench evaluate` for this task")
+
+
+_TOLERANCE = 1e-9
+
+
+def _outside_ci(entry: dict) -> bool:
+    value, low, high = entry.get("value"), entry.get("ci_low"), entry.get("ci_high")
+    if value is None or low is None or high is None:
+        return False
+    slack = _TOLERANCE * max(1.0, abs(value))
+    return not (low - slack <= value <= high + slack)
+
+
+def range_problem(result: "TaskResult") -> tuple[str, str] | None:
+    """(field, what is wrong) of the first score out of range, or None: non-finite numbers, a percentage outside
+    [0, 100], an interval upside down, or a value outside its own interval that was not outside it when written."""
+    for key, entry in result.scores.items():
+        numbers = {"value": entry.value, "ci_low": entry.ci_low, "ci_high": entry.ci_high}
+        for name, number in numbers.items():
+            if number is None:
+                continue
+            if not math.isfinite(number):
+                return f"scores.{key}.{name}", f"{number} is not a finite number"
+            if entry.unit == "%" and not -_TOLERANCE <= number <= 100 + _TOLERANCE:
+                return f"scores.{key}.{name}", f"{number} is a percentage outside [0, 100]"
+        if entry.ci_low is not None and entry.ci_high is not None and entry.ci_low > entry.ci_high:
+            return f"scores.{key}", f"its interval [{entry.ci_low}, {entry.ci_high}] is upside down"
+        if (_outside_ci(entry.model_dump()) and not entry.details.get("value_outside_ci")
+                and result.schema_version >= 2):
+            return (f"scores.{key}.value", f"{entry.value} lies outside its own interval "
+                    f"[{entry.ci_low}, {entry.ci_high}]")
+    return None
 
 
 def write_jsonl_atomic(path: str | Path, rows) -> Path:
-    return write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    """One JSON object a line, streamed to the temporary file (never the whole text in memory), then renamed."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
 
 
 def read_sample_records(path: str | Path) -> tuple[list[str], dict[str, dict]]:
@@ -216,5 +343,22 @@ def result_files(output_dir: str | Path) -> list[Path]:
     return sorted((Path(output_dir) / "results").rglob("*.json"))
 
 
+def load_result_files(paths, *, check_files: bool = False) -> dict[Path, TaskResult]:
+    """{path: result} of the result files that pass their checks (and, with `check_files`, whose records and
+    embeddings match their digests); a damaged or edited one is named in a warning and left out."""
+    results = {}
+    for path in paths:
+        try:
+            result = TaskResult.from_disk(path)
+            if check_files:
+                check_companions(path, result)
+        except ResultFileError as exc:
+            print(f"unipose-bench: warning: result ignored: {exc}", file=sys.stderr, flush=True)
+            continue
+        results[Path(path)] = result
+    return results
+
+
 def load_results(output_dir: str | Path) -> list[TaskResult]:
-    return [TaskResult.from_disk(p) for p in result_files(output_dir)]
+    """The results under OUTPUT/results that pass their checks (a damaged one is named and skipped)."""
+    return list(load_result_files(result_files(output_dir)).values())

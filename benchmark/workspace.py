@@ -17,16 +17,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from benchmark.atomic_files import write_text_atomic
+
 
 def home() -> Path:
     return Path(os.environ.get("UNIPOSE_BENCH_HOME") or Path.home() / ".cache" / "unipose-bench").expanduser()
 
 
 def _write_marker(path: Path, value: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(value + "\n")
-    tmp.replace(path)
+    write_text_atomic(path, value + "\n")
 
 
 def world_dir(build_id: str) -> Path:

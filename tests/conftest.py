@@ -54,11 +54,20 @@ def defaults(world):
 
 
 @pytest.fixture(scope="session")
-def scored(small_world, tmp_path_factory):
+def tiny_vlms(tmp_path_factory):
+    """Tiny random LLaVA / LLaVA-NeXT / Qwen2-VL folders and a ChatPose-style one (tests/models/tiny_vlm.py)."""
+    from tests.models.tiny_vlm import build_all
+
+    return build_all(tmp_path_factory.mktemp("tiny_vlms"))
+
+
+@pytest.fixture(scope="session")
+def scored(small_world, tiny_vlms, tmp_path_factory):
     """Results of every shipped adapter (and a ground-truth predictions file) on all embedded tasks."""
     from contextlib import closing
 
     from benchmark.adapters import ADAPTERS, load_adapter
+    from benchmark.errors import MissingExtra
     from benchmark.evaluation.cache import ResponseCache
     from tests.fake_openai_api import FakeApi
     from benchmark.evaluation.ground_truth import write_ground_truth
@@ -79,13 +88,19 @@ def scored(small_world, tmp_path_factory):
     # UniPose trains on the small world first: the smoke preset runs every stage in seconds (plumbing, not quality);
     # the API adapter talks to a chat-completions server on loopback (tests/fake_openai_api.py)
     api = FakeApi()
-    with_args = {"unipose": "unipose:preset=smoke",
-                 "openai_compat": f"openai_compat:base_url={api.url},model=fake-vlm,timeout=10"}
+    with_args = {"unipose": "unipose:preset=smoke", "posescript": "posescript:preset=smoke",
+                 "posefix": "posefix:preset=smoke",
+                 "openai_compat": f"openai_compat:base_url={api.url},model=fake-vlm,timeout=10",
+                 "hf_vlm": f"hf_vlm:path={tiny_vlms['llava']},max_new_tokens=8",
+                 "chatpose": f"chatpose:path={tiny_vlms['chatpose']},max_new_tokens=4"}
     specs = [with_args.get(n, n) for n in declared if n != "predictions_file"]
     specs.append(f"predictions_file:path={gt_path},name=ground_truth,revision=1")
     with ResponseCache(out / "cache.sqlite") as cache, closing(api):
         for spec in specs:
-            adapter = load_adapter(spec, **defaults(small_world))
+            try:
+                adapter = load_adapter(spec, **defaults(small_world))
+            except MissingExtra:  # an optional extra not installed (blazepose): its tests skip
+                continue
             supported = [t for t in tasks if adapter.meta.supports(t.spec.task_id)]
             assert supported, spec
             for r in evaluate(adapter, supported, out, cache, progress=False):

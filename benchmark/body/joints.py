@@ -99,3 +99,21 @@ H36M_17 = JointSet("h36m-17", (
 ))
 SMPL_24 = JointSet("smpl-24", SMPL_JOINT_NAMES, SMPL_PARENTS)
 SMPLH_52 = JointSet("smplh-52", SMPLH_JOINT_NAMES, SMPLH_PARENTS)
+# MediaPipe BlazePose's 33 landmarks, in the order of `mediapipe.python.solutions.pose.PoseLandmark` (mediapipe
+# 0.10.14, Bazarevsky et al., "BlazePose: On-device Real-time Body Pose tracking", CVPR-W 2020). Its MOUTH_LEFT /
+# MOUTH_RIGHT are named left_mouth / right_mouth here so that the left/right mirror map pairs them. Its 12 limb
+# joints carry the SMPL names (the person's own left and right, as in SMPL).
+BLAZEPOSE_33 = JointSet("blazepose-33", (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye", "right_eye_outer",
+    "left_ear", "right_ear", "left_mouth", "right_mouth", "left_shoulder", "right_shoulder", "left_elbow",
+    "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky", "left_index", "right_index", "left_thumb",
+    "right_thumb", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel",
+    "right_heel", "left_foot_index", "right_foot_index",
+))
+# The limb joints every body skeleton of the field names alike (SMPL, Human3.6M, the HMR2 14, BlazePose, COCO): what
+# joints of two different skeletons are compared on (`benchmark.metrics.shared_joints`).
+LIMB_JOINTS_12: tuple[str, ...] = (
+    "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
+    "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+)
+JOINT_SETS = {s.name: s for s in (SMPL_BODY_22, H36M_17, SMPL_24, SMPLH_52, BLAZEPOSE_33)}

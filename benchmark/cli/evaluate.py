@@ -37,9 +37,25 @@ def _pairs(items: list[str], what: str) -> dict[str, Path]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
-            raise SystemExit(f"{what} '{item}' is not KEY=DIR")
+            from benchmark.errors import BenchmarkError
+
+            raise BenchmarkError(f"{what} '{item}' is not KEY=DIR")
         out[key] = Path(value)
     return out
+
+
+def summary_line(r) -> str:
+    """One result's line: its main score, and whether it was computed now or reused from a file on disk."""
+    main = r.scores[r.main_metric]
+    if main.value is None:  # e.g. R-precision on fewer rows than its 32 candidates (a small --limit)
+        value = f"not computed ({main.details.get('reason', 'no value')})"
+    else:
+        ci = f" [{main.ci_low:.2f}, {main.ci_high:.2f}]" if main.ci_low is not None else ""
+        value = f"{main.value:.2f}{ci} {main.unit}"
+    how = (f"reused from {r.reused_from}" if r.reused_from is not None else
+           f"{r.n_cached}/{r.n_requests} cached, {r.runtime_s:.1f} s"
+           + (f", {r.n_cache_rejected} cached rejected and asked again" if r.n_cache_rejected else ""))
+    return f"{r.task:32s} {r.main_metric} = {value}  ({how})"
 
 
 def run(args) -> int:
@@ -59,12 +75,18 @@ def _run(args, group) -> int:
     from benchmark.pipeline import adapter_defaults, latest_context, resolve_tasks
     from benchmark.tasks.catalog import get_task
 
+    from benchmark.writable import check_dir, check_file
+
+    # where the run writes, checked before anything is loaded or scored
+    check_dir(args.output, "the output folder (--output)")
+    check_file(args.cache or workspace.cache_path(), "the response cache (--cache)")
     ctx = latest_context(args.seed, args.bootstrap, args.body_models)
     ctx.dataset_dirs.update(_pairs(args.dataset_dir, "--dataset-dir"))
     ctx.evaluator_dirs.update(_pairs(args.evaluator, "--evaluator"))
     tasks = [get_task(name, ctx) for name in resolve_tasks(args.tasks)]
-    with distributed.main_first(group):  # an adapter that trains its weights first does so once, on rank 0
-        adapter = load_adapter(args.model, **adapter_defaults(ctx, tasks))
+    # every process builds the adapter (one that trains its weights first, UniPose, trains them together, with
+    # one writer), then the workers serve
+    adapter = load_adapter(args.model, **adapter_defaults(ctx, tasks))
     check_support(adapter, tasks)
     if group is not None and not group.is_main:
         distributed.serve(adapter, group)  # a worker writes and prints nothing
@@ -73,12 +95,6 @@ def _run(args, group) -> int:
         results = evaluate(adapter, tasks, args.output, cache, limit=args.limit, split=args.split,
                            batch_size=args.batch_size)
     for r in results:
-        main = r.scores[r.main_metric]
-        if main.value is None:  # e.g. R-precision on fewer rows than its 32 candidates (a small --limit)
-            value = f"not computed ({main.details.get('reason', 'no value')})"
-        else:
-            ci = f" [{main.ci_low:.2f}, {main.ci_high:.2f}]" if main.ci_low is not None else ""
-            value = f"{main.value:.2f}{ci} {main.unit}"
-        print(f"{r.task:32s} {r.main_metric} = {value}  ({r.n_cached}/{r.n_requests} cached, {r.runtime_s:.1f} s)")
+        print(summary_line(r))
     print(f"results in {Path(args.output) / 'results'}")
     return 0

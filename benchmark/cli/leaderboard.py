@@ -49,6 +49,12 @@ def run(args) -> int:
     if not args.results.is_dir():
         raise BenchmarkError(f"results folder {args.results} does not exist: pass --results DIR, the --output of "
                              "`unipose-bench run` or `evaluate` (it holds results/)")
+    from benchmark.writable import check_dir
+
+    # where the tables (and the site) go, checked before any result is read
+    check_dir(args.out or args.results / "leaderboards", "the leaderboard folder (--out)")
+    if args.site is not None:
+        check_dir(args.site, "the site folder (--site)")
     specs = load_specs()
     registry: Registry = Registry("leaderboard")
     for name, spec in specs.items():

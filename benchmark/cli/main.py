@@ -74,8 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except BenchmarkError as exc:
-        # Our own errors already say what to fix: no traceback.
-        print(f"unipose-bench {args.command}: error: {exc}", file=sys.stderr)
+        # Our own errors already say what to fix: no traceback, and one line (a message listing several problems
+        # keeps them on it, so that a log grep or a CI annotation shows all of them)
+        message = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+        print(f"unipose-bench {args.command}: error: {message}", file=sys.stderr)
         return 2
 
 

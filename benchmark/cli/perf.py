@@ -21,6 +21,7 @@ The long single-topic reports stay reachable:
     unipose-bench perf --report hub         # Arrow column reads vs datasets' numpy formatter; export throughput
     unipose-bench perf --report mining      # ImageDiff pose-A mining vs a per-pose loop; image crops
     unipose-bench perf --report unipose     # parallel vs autoregressive decoding at batch 1 and 16
+    unipose-bench perf --report scoring     # scoring 100k pose predictions: time and traced peak; blocks vs one pass
 """
 
 from __future__ import annotations

@@ -35,8 +35,13 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
+    from benchmark import workspace
     from benchmark.pipeline import MAIN_JOB_ADAPTERS, main_job
+    from benchmark.writable import check_dir, check_file
 
+    # where the job writes, checked before the world is built (minutes) and the models are scored
+    check_dir(args.output, "the output folder (--output)")
+    check_file(workspace.cache_path(), "the response cache")
     main_job(args.output, world=args.world, preset=args.preset, seed=args.seed, bootstrap=args.bootstrap,
              models=args.models or MAIN_JOB_ADAPTERS, ground_truth=not args.no_ground_truth, force=args.force)
     return 0

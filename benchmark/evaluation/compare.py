@@ -21,6 +21,7 @@ p-values are per metric, not corrected for the number of metrics compared. The c
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from benchmark.metrics.paired_tests import (DEFAULT_CONFIDENCE, DEFAULT_PERMUTAT
                                             paired_bootstrap, paired_permutation)
 from benchmark.metrics.specs import METRIC_SPECS
 from benchmark.response_embeddings import embeddings_path, read_embeddings
-from benchmark.results import TaskResult, read_sample_records, result_path
+from benchmark.results import ResultFileError, TaskResult, check_companions, read_sample_records, result_path
 
 SCHEMA_VERSION = 1
 _POSECODE_COUNTS = "posecode_counts"  # the record field of benchmark.tasks.scoring.posecode_scores
@@ -77,10 +78,8 @@ def load_task_files(folder: Path, task: str) -> TaskFiles:
     path = folder / result_path(folder, "-", "-", task).name
     if not path.is_file():
         raise InputError(f"no result of task {task}", file=str(path), hint="run `unipose-bench evaluate` first")
-    try:
-        result = TaskResult.from_disk(path)
-    except ValueError as exc:
-        raise InputError(f"not a readable result ({str(exc).splitlines()[0]})", file=str(path)) from None
+    result = TaskResult.from_disk(path)  # a ResultFileError naming the file when damaged or edited
+    check_companions(path, result)
     samples = path.with_suffix(".samples.jsonl")
     if not samples.is_file():
         raise InputError("no per-sample records beside the result", file=str(samples),
@@ -226,9 +225,8 @@ def _common_tasks(folder_a: Path, folder_b: Path) -> list[str]:
             continue
         try:
             tasks.append(TaskResult.from_disk(path).task)
-        except ValueError as exc:
-            raise InputError(f"not a readable result ({str(exc).splitlines()[0]})", file=str(path),
-                             hint="re-run `unipose-bench evaluate` for it, or name the tasks with --tasks") from None
+        except ResultFileError as exc:  # named and left out: the other tasks are still compared
+            print(f"unipose-bench: warning: result ignored: {exc}", file=sys.stderr, flush=True)
     return list(dict.fromkeys(tasks))
 
 

@@ -3,6 +3,7 @@ does all the bookkeeping and the others only answer requests.
 
 * Rank 0 is the only process that opens the response cache, loads the splits, looks up hits, validates responses,
   writes the cache and the result files, and prints. The others (workers) build the same adapter and then serve.
+  (An adapter that trains its weights when it has none, UniPose, trains them with all the processes, one writing.)
 * The misses of a task are cut into batches exactly as in one process; batch j*W + r goes to rank r (round-robin),
   one round of W batches at a time (`scatter_object_list`), and the answers come back to rank 0 (`gather_object`),
   which yields them in batch order. Each round is committed to the cache before the next one starts, so a killed
@@ -57,11 +58,6 @@ class Group:
         gathered = [None] * self.world_size if self.is_main else None
         dist.gather_object(answer, gathered, dst=0)
         return gathered
-
-    def barrier(self) -> None:
-        import torch.distributed as dist
-
-        dist.barrier()
 
 
 _GROUP: Group | None = None
@@ -135,19 +131,6 @@ def launch() -> Iterator[Group | None]:
             group.scatter([_STOP] * group.world_size)
     finally:
         shutdown()
-
-
-@contextmanager
-def main_first(group: Group | None):
-    """Rank 0 runs the block first (e.g. building an adapter that trains and writes a checkpoint when it has none),
-    the other ranks after it, reading what it wrote."""
-    if group is not None and not group.is_main:
-        group.barrier()
-    try:
-        yield
-    finally:  # also when it failed there: the workers then try themselves and report the same error
-        if group is not None and group.is_main:
-            group.barrier()
 
 
 def _answer(adapter, batch):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from benchmark.atomic_files import write_text_atomic
 from benchmark.columns import pose_column
 from benchmark.tasks.schema import REQUEST_KIND, TARGET_COLUMNS
 
@@ -28,9 +29,4 @@ def ground_truth_records(tasks) -> list[dict]:
 
 def write_ground_truth(tasks, path: str | Path) -> Path:
     """Write `ground_truth_records(tasks)` as a JSONL predictions file (atomically) and return its path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in ground_truth_records(tasks)), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text_atomic(path, "".join(json.dumps(r) + "\n" for r in ground_truth_records(tasks)))

@@ -10,18 +10,21 @@ Order of work, so that failures come early and nothing is lost:
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
 from benchmark.adapters import ModelAdapter
+from benchmark.atomic_files import remove_orphans
 from benchmark.errors import BenchmarkError
 from benchmark.evaluation.cache import ResponseCache
 from benchmark.evaluation.distributed import answered_batches
-from benchmark.results import (AdapterInfo, DatasetInfo, TaskResult, environment, result_path,
-                               write_jsonl_atomic)
+from benchmark.results import (AdapterInfo, DatasetInfo, ResultFileError, TaskResult, check_companions,
+                               environment, result_path, write_jsonl_atomic)
+from benchmark.evaluation.run_key import run_key
 from benchmark.evaluation.validate import InvalidResponse, validate_response
 from benchmark.metrics.specs import check_declared
 from benchmark.requests import PoseResponse
@@ -55,7 +58,8 @@ def collect_responses(adapter: ModelAdapter, requests: Sequence, cache: Response
             validate_response(request, answer, meta.name, joint_sets)
         return answers, 0
     by_hash = {r.request_hash: r for r in requests}
-    cached = cache.get_many(meta.name, meta.revision, by_hash)
+    # cached answers pass the same checks as fresh ones; a rejected one is asked again (cache.take_rejected())
+    cached = cache.get_valid(meta.name, meta.revision, by_hash, joint_sets)
     misses = [r for h, r in by_hash.items() if h not in cached]
     batch_size = batch_size or adapter.batch_size
     with tqdm(total=len(misses), desc=desc or meta.name, unit="req", disable=not progress or not misses) as bar:
@@ -92,13 +96,19 @@ def reusable_result(adapter: ModelAdapter, task: Task, output_dir: str | Path, *
         return None
     try:
         old = TaskResult.from_disk(path)
-    except (ValueError, OSError):
+        check_companions(path, old)
+    except ResultFileError as exc:  # damaged or edited: named, and scored again from the response cache
+        print(f"unipose-bench: warning: not reused, scored again: {exc}", file=sys.stderr, flush=True)
         return None
     try:
         fingerprint, evaluators = task.fingerprint(split), task.evaluator_versions()
+        key = run_key(meta, task, limit=limit, split=split, fingerprint=fingerprint)
     except BenchmarkError:
         return None
-    same = (old.task_version == task.spec.version and old.seed == task.context.seed and old.limit == limit
+    # the run key covers every option that changes a number (--bootstrap, adapter args ...); a result of schema 1
+    # has none and is scored again
+    same = (old.run_key == key and old.task_version == task.spec.version and old.seed == task.context.seed
+            and old.limit == limit
             and old.dataset.split == (split or task.spec.dataset.split) and fingerprint is not None
             and old.dataset.fingerprint == fingerprint
             and {e.kind: e.version for e in old.evaluators} == evaluators
@@ -107,32 +117,46 @@ def reusable_result(adapter: ModelAdapter, task: Task, output_dir: str | Path, *
     # response cache, so that every result of a task version has the same keys
     complete = set(task.spec.metrics) <= set(old.scores) and (
         not task.spec.evaluators or embeddings_path(path).is_file())
-    return old if same and complete else None
+    if same and complete:
+        old._reused_from = path
+        return old
+    return None
 
 
-def with_pose_outputs(samples: list[dict], requests: Sequence, responses: Sequence) -> list[dict]:
+def with_pose_outputs(samples: Iterable[dict], requests: Sequence, responses: Sequence) -> Iterator[dict]:
     """The per-sample records with the scored pose beside the metrics (`output_pose`, or `output_joints` and
     `output_joint_set`; text outputs are there already as `prediction`), so that a samples file shows what the
-    model answered without the response cache (which a predictions file never fills)."""
+    model answered without the response cache (which a predictions file never fills). Yielded one at a time: the
+    records are written as they come (their lists of rounded floats would otherwise be a run's largest object)."""
     by_id = {request.row_id: response for request, response in zip(requests, responses)}
     for record in samples:
         response = by_id.get(record.get("id"))
         if not isinstance(response, PoseResponse):
+            yield record
             continue
         if response.poses is not None:
             record["output_pose"] = [[round(float(v), 5) for v in joint] for joint in response.poses[0]]
         elif response.joints is not None:
             record["output_joints"] = [[round(float(v), 5) for v in joint] for joint in response.joints[0]]
             record["output_joint_set"] = response.joint_set
-    return samples
+        yield record
 
 
 def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Path, cache: ResponseCache, *,
              limit: int | None = None, split: str | None = None, batch_size: int | None = None,
              progress: bool = True, overwrite: bool = False) -> list[TaskResult]:
     """Results of `adapter` on `tasks`; an up-to-date result already in `output_dir` is reused unless
-    `overwrite`."""
+    `overwrite`. All or nothing: every task is scored before the first result file is written, so a submission
+    refused in its second task leaves no result of its first (a leaderboard never shows half a run)."""
+    from benchmark.safe_paths import contained
+
     check_support(adapter, tasks)
+    remove_orphans(Path(output_dir) / "results")  # temporary files of a killed run (benchmark.atomic_files)
+    meta = adapter.meta
+    # where each result goes, checked before any work: a name or revision such as '..' must not leave OUT/results
+    paths = {task.name: contained(result_path(output_dir, meta.name, meta.revision, task.spec.name,
+                                              split=_other_split(task, split), limit=limit),
+                                  Path(output_dir) / "results") for task in tasks}
     # task name -> a result already on disk that this run would reproduce (None: evaluate it)
     todo = {task.name: None if overwrite else reusable_result(adapter, task, output_dir, limit=limit, split=split)
             for task in tasks}
@@ -143,8 +167,9 @@ def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Pat
             if todo[task.name] is None:
                 ds, fingerprint, n_rows = task.load(limit, split)
                 prepared[task.name] = (ds, fingerprint, n_rows, task.requests(ds))
-        adapter.check_requests({name: p[3] for name, p in prepared.items()})
-    results = []
+        adapter.check_requests({name: p[3] for name, p in prepared.items()},
+                               partial=limit is not None or any(_other_split(t, split) for t in tasks))
+    results, pending = [], []
     for task in tasks:
         if todo[task.name] is not None:
             results.append(todo[task.name])
@@ -161,7 +186,6 @@ def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Pat
         scored = task.score(ds, responses)
         spec = task.spec
         check_declared(spec.name, spec.metrics, scored.scores)
-        meta = adapter.meta
         result = TaskResult(
             task=spec.name, task_id=spec.task_id, task_version=spec.version,
             dataset=DatasetInfo(repo=spec.dataset.repo, config=spec.dataset.config, split=split or spec.dataset.split,
@@ -175,15 +199,19 @@ def evaluate(adapter: ModelAdapter, tasks: Sequence[Task], output_dir: str | Pat
                                 n_parameters=meta.n_parameters, training_data=meta.training_data),
             scores=scored.scores, main_metric=spec.main_metric, options=spec.options(),
             task_spec=spec.model_dump(mode="json"), seed=task.context.seed,
-            limit=limit,
+            limit=limit, run_key=run_key(meta, task, limit=limit, split=split, fingerprint=fingerprint),
             n_requests=len(requests), n_cached=n_cached, runtime_s=round(time.perf_counter() - start, 3),
+            n_cache_rejected=cache.take_rejected(),
             environment=environment(),
         )
-        path = result_path(output_dir, meta.name, meta.revision, spec.name, split=_other_split(task, split),
-                           limit=limit)
-        write_jsonl_atomic(path.with_suffix(".samples.jsonl"), with_pose_outputs(scored.samples, requests, responses))
-        if scored.embeddings is not None:  # what `compare` needs to test the retrieval metrics
-            write_embeddings(embeddings_path(path), scored.embeddings)
-        result.to_disk(path)
+        pending.append((paths[task.name], result, with_pose_outputs(scored.samples, requests, responses),
+                        scored.embeddings))
         results.append(result)
+    # every task scored: now the files, each written atomically (result JSON last, so a reader never finds a result
+    # without its samples)
+    for path, result, samples, embeddings in pending:
+        write_jsonl_atomic(path.with_suffix(".samples.jsonl"), samples)
+        if embeddings is not None:  # what `compare` needs to test the retrieval metrics
+            write_embeddings(embeddings_path(path), embeddings)
+        result.to_disk(path)
     return results

@@ -66,6 +66,11 @@ METRICS: dict[str, MetricEntry] = {
         "pa_mpjpe", "mean per-joint position error after similarity Procrustes alignment of the prediction",
         f"{_UMEYAMA} {_HMR2}", "similarity Procrustes (rotation, scale, translation; no reflection)", False, "mm"),
         "benchmark.metrics.pose:pa_mpjpe"),
+    "pa_mpjpe_limbs12": MetricEntry(MetricInfo(
+        "pa_mpjpe_limbs12", "PA-MPJPE on the 12 limb joints two different skeletons share (shoulders, elbows, wrists, "
+        "hips, knees, ankles): joints of another skeleton (BlazePose's 33 landmarks) against the ground truth's",
+        f"{_UMEYAMA} {_HMR2}", "the 12 limb joints taken by name from each skeleton; similarity Procrustes (rotation, "
+        "scale, translation; no reflection)", False, "mm"), "benchmark.metrics.shared_joints:pa_mpjpe_limbs12"),
     "body_part_errors": MetricEntry(MetricInfo(
         "body_part_errors", "per-joint MPJPE and per-body-part MPJPE / PA-MPJPE (arms, legs, torso, head): where a "
         "pose goes wrong", f"{_H36M} {_UMEYAMA}",

@@ -96,7 +96,31 @@ class JointProtocol(ABC):
     def joint_errors(self, pred, gt) -> dict[str, np.ndarray]:
         """Per-joint errors in mm, float64 [N, J] each: "MPJPE" after the protocol's MPJPE alignment, "PA-MPJPE" after
         the similarity Procrustes alignment of the whole skeleton (their means over the joints are the two
-        numbers)."""
+        numbers).
+
+        Every step is per sample, so arrays are scored in blocks of JOINT_ERROR_BLOCK rows: the float64 joints and
+        the Procrustes intermediates (about ten times the input) exist for one block at a time, and the peak stays
+        bounded whatever the number of predictions; the errors are the same as in one pass."""
+        n = _n_rows(pred)
+        if n is None or n <= JOINT_ERROR_BLOCK or _n_rows(gt) != n:
+            return self._block_errors(pred, gt)  # small, lists, or rows that disagree (prepare names them)
+        out: dict[str, np.ndarray] = {}
+        for start in range(0, n, JOINT_ERROR_BLOCK):
+            stop = min(n, start + JOINT_ERROR_BLOCK)
+            try:
+                part = self._block_errors(pred[start:stop], gt[start:stop])
+            except InputError as exc:  # the row of the whole array, not of the block
+                if not isinstance(exc.row, (int, np.integer)):
+                    raise
+                raise InputError(exc.message, file=exc.file, row=int(exc.row) + start, field=exc.field,
+                                 hint=exc.hint) from None
+            for metric, errors in part.items():
+                if metric not in out:
+                    out[metric] = np.empty((n, *errors.shape[1:]), dtype=errors.dtype)
+                out[metric][start:stop] = errors
+        return out
+
+    def _block_errors(self, pred, gt) -> dict[str, np.ndarray]:
         p, g = self.prepare(pred, gt)
         return {"MPJPE": MM_PER_M * per_joint_errors(p, g),
                 "PA-MPJPE": MM_PER_M * per_joint_errors(procrustes_align(p, g), g)}
@@ -145,6 +169,17 @@ class JointProtocol(ABC):
     def canonical_action(self, label: str) -> str:
         """The action name samples labelled `label` are grouped under."""
         return label
+
+
+# Rows scored at once by JointProtocol.joint_errors: a multiple of the body models' kinematics batches (512, 256), so
+# that the blocks hold whole batches.
+JOINT_ERROR_BLOCK = 4096
+
+
+def _n_rows(x) -> int | None:
+    """The number of rows of an array or tensor (None for anything else: scored in one pass)."""
+    shape = getattr(x, "shape", None)
+    return int(shape[0]) if shape is not None and len(shape) >= 1 else None
 
 
 def _per_action_table(sums: ErrorSums) -> dict[str, dict[str, float]]:

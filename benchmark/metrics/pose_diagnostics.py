@@ -94,6 +94,9 @@ def _quaternions(axis_angle: np.ndarray) -> np.ndarray:
     return np.concatenate([np.cos(angle / 2), axis_angle * scale], axis=-1)
 
 
+_ROOT_BLOCK = 4096  # rows at once in root_orientation_errors
+
+
 def root_orientation_errors(pred_poses, gt_poses) -> np.ndarray:
     """Geodesic angle (degrees, in [0, 180]) between the root rotations (joint 0) of axis-angle poses [N, J, 3],
     float64 [N]. The angle of the relative rotation q_gt^-1 q_pred is 2 atan2(|v|, |w|), which stays exact for small
@@ -104,6 +107,21 @@ def root_orientation_errors(pred_poses, gt_poses) -> np.ndarray:
     >>> np.round(root_orientation_errors(pred, gt), 6)
     array([90.,  0.])
     """
+    n = getattr(pred_poses, "shape", (None,))[0]
+    if (isinstance(pred_poses, np.ndarray) and isinstance(gt_poses, np.ndarray) and n is not None
+            and n > _ROOT_BLOCK and len(gt_poses) == n):
+        # per row: blocks keep the float64 copies of the poses (the peak) to one block, with the same values
+        out = np.empty(n, dtype=np.float64)
+        for start in range(0, n, _ROOT_BLOCK):
+            stop = min(n, start + _ROOT_BLOCK)
+            try:
+                out[start:stop] = root_orientation_errors(pred_poses[start:stop], gt_poses[start:stop])
+            except InputError as exc:
+                if not isinstance(exc.row, (int, np.integer)):
+                    raise
+                raise InputError(exc.message, file=exc.file, row=int(exc.row) + start, field=exc.field,
+                                 hint=exc.hint) from None
+        return out
     p = as_float_array(pred_poses, field="pred", ndim=3, last_dim=3).astype(np.float64)
     g = as_float_array(gt_poses, field="gt", ndim=3, last_dim=3).astype(np.float64)
     check_same_rows(g, p, field_a="gt", field_b="pred")

@@ -52,6 +52,9 @@ _SPECS = [
     MetricSpec("mpjpe", "mpjpe", "mm", False, "mean per-joint position error under the task's joint protocol"),
     MetricSpec("pa_mpjpe", "pa_mpjpe", "mm", False,
                "MPJPE after similarity Procrustes alignment, under the task's joint protocol"),
+    MetricSpec("pa_mpjpe_limbs12", "pa_mpjpe_limbs12", "mm", False,
+               "PA-MPJPE on the 12 limb joints the prediction's and the ground truth's skeletons share (shoulders, "
+               "elbows, wrists, hips, knees, ankles): scores joints of another skeleton (BlazePose) and poses alike"),
     MetricSpec("fid", "frechet_distance", "", False,
                "Fréchet distance between the evaluator's features of the ground-truth and the generated poses"),
 ]

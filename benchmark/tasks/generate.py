@@ -29,6 +29,7 @@ from benchmark.tasks.base import Task, TaskScores
 from benchmark.tasks.common import load_evaluator, reference_texts
 from benchmark.tasks.scoring import (fid_score, pose_error_scores, posecode_scores, recall_scores, records,
                                      retrieval_scores)
+from benchmark.tasks.shared_scoring import SHARED_JOINT_SETS, SHARED_JOINTS_KEY, shared_joint_task_scores
 from benchmark.tasks.templates import fill, pick_template
 
 
@@ -107,7 +108,10 @@ class TextToPoseTask(_PoseTask):
 class PoseEstimationTask(_PoseTask):
     @property
     def accepted_joint_sets(self) -> tuple[str, ...]:
-        return ("h36m-17",) if self.spec.joint_protocol == "h36m-17" else ()
+        if self.spec.joint_protocol == "h36m-17":
+            return ("h36m-17",)
+        # joints of another skeleton, scored on the limb joints both skeletons share (shared_scoring)
+        return SHARED_JOINT_SETS if SHARED_JOINTS_KEY in self.spec.metrics else ()
 
     def requests(self, ds):
         return [self._request(row_id, {"image": image}) for row_id, image in zip(ds["id"], ds["image"])]
@@ -122,6 +126,9 @@ class PoseEstimationTask(_PoseTask):
             pred = np.stack([r.joints[0] for r in responses]).astype(np.float32)
         else:
             pred = first_samples(responses)
+        if SHARED_JOINTS_KEY in self.spec.metrics:
+            scores, per_item = shared_joint_task_scores(self, protocol, responses, pred, truth)
+            return TaskScores(scores, records(list(ds["id"]), per_item), [])
         actions = list(ds["action"]) if protocol.requires_actions else None
         scores, per_item = self.pose_errors(protocol, pred, truth, actions)
         return TaskScores(scores, records(list(ds["id"]), per_item), [])

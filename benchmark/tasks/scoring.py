@@ -4,6 +4,8 @@ diagnostics (per joint, per body part, root orientation), and the posecode agree
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from benchmark.results import ScoreEntry
@@ -159,14 +161,50 @@ def fid_score(real: np.ndarray, generated: np.ndarray) -> ScoreEntry:
                       details={k: s.details[k] for k in ("eps_added", "rank_deficient", "dim")})
 
 
-def records(ids, per_item: dict[str, np.ndarray], extra: dict[str, list] | None = None) -> list[dict]:
-    rows = []
-    for i, row_id in enumerate(ids):
-        rec = {"id": row_id}
-        for key, values in (extra or {}).items():
+_RECORD_BLOCK = 4096  # records built at once when iterated
+
+
+class SampleRecords(Sequence):
+    """The per-sample records of a scored split, built one at a time when read (`{"id": ..., extra..., per-item
+    values...}` as plain Python values): 100k records as dicts of Python floats would be the largest thing a scoring
+    run holds, while the columns they are read from are a few float64 arrays."""
+
+    def __init__(self, ids, per_item: dict[str, np.ndarray], extra: dict[str, list] | None = None):
+        self.ids, self.per_item, self.extra = list(ids), dict(per_item), dict(extra or {})
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        rec = {"id": self.ids[i]}
+        for key, values in self.extra.items():
             rec[key] = values[i]
-        for key, values in per_item.items():
+        for key, values in self.per_item.items():
             v = values[i]
             rec[key] = v.item() if hasattr(v, "item") else v
-        rows.append(rec)
-    return rows
+        return rec
+
+    def __iter__(self):
+        # a block of rows at a time: one tolist() per column (the same Python values as .item(), much faster)
+        # instead of an .item() per value, and never more than a block of Python floats at once
+        for start in range(0, len(self.ids), _RECORD_BLOCK):
+            stop = min(len(self.ids), start + _RECORD_BLOCK)
+            extra = {k: list(v[start:stop]) for k, v in self.extra.items()}
+            values = {k: v[start:stop].tolist() if isinstance(v, np.ndarray) else
+                      [x.item() if hasattr(x, "item") else x for x in v[start:stop]] for k, v in self.per_item.items()}
+            for j, row_id in enumerate(self.ids[start:stop]):
+                rec = {"id": row_id}
+                for key, column in extra.items():
+                    rec[key] = column[j]
+                for key, column in values.items():
+                    rec[key] = column[j]
+                yield rec
+
+    def __eq__(self, other):
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+
+def records(ids, per_item: dict[str, np.ndarray], extra: dict[str, list] | None = None) -> SampleRecords:
+    return SampleRecords(ids, per_item, extra)

@@ -136,9 +136,10 @@ def add_source_arguments(parser: argparse.ArgumentParser, *, with_source: bool =
     _add(o, "--refined-train-size", type=int, default=UNIPOSE_REFINED_TRAIN_SIZE, help=(
         "-R train rows drawn from the -A train rows (UniPose: 6250)"))
     _add(o, "--refiner", default=None, help=(
-        "module:attr of a text Refiner (datasets_build.real.refine.Refiner) or a factory returning one, or an "
-        "adapter that refines, e.g. openai_compat:base_url=URL,model=NAME (key from $OPENAI_API_KEY); without it "
-        "the -R configs are not built"))
+        "module:attr of a text Refiner (datasets_build.real.refine.Refiner) or a factory returning one, a "
+        "registered refiner (smollm2, or local_lm:path=MODEL for a local instruction LM), or an adapter that "
+        "refines, e.g. openai_compat:base_url=URL,model=NAME (key from $OPENAI_API_KEY); without it the -R configs "
+        "are not built"))
     _add(o, "--evaluator-dir", type=Path, default=None, help=(
         "folder of the frozen pose-text retrieval evaluator whose pose features rank ImageDiff's pose A candidates"))
     _add(o, "--top-k", type=int, default=100, help="ImageDiff: pose A candidates per pose B (UniPose: 100)")
@@ -183,6 +184,11 @@ def load_refiner(spec: str | None):
         return None
     module_name, _, attr = spec.partition(":")
     if "." not in module_name and ("=" in attr or (module_name and not attr)):
+        from datasets_build.real.refine import named_refiner
+
+        named = named_refiner(spec)
+        if named is not None:
+            return named
         from benchmark.adapters import ADAPTERS, load_adapter
 
         if module_name in ADAPTERS:

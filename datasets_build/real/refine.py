@@ -33,6 +33,22 @@ class Refiner(Protocol):
     def refine(self, texts: Sequence[Sequence[str]], kind: str) -> list[str]: ...
 
 
+def named_refiner(spec: str) -> Refiner | None:
+    """The refiner a `unipose_bench.refiners` entry point registers under the name of `spec` ("NAME" or
+    "NAME:key=value,..."; e.g. smollm2, local_lm:path=DIR), built with those arguments; None for another name."""
+    from benchmark.adapters import parse_adapter_spec
+    from benchmark.registry import Registry
+
+    name, args = parse_adapter_spec(spec)
+    registry = Registry.from_plugins("refiner", "unipose_bench.refiners")
+    if name not in registry:
+        return None
+    try:
+        return registry.get(name)(**args)
+    except TypeError as exc:  # an argument the factory does not take
+        raise InputError(f"--refiner {spec!r}: {exc}", field="--refiner") from None
+
+
 def refiner_version(refiner: Refiner) -> str:
     return f"{refiner.name}@{refiner.version}"
 

@@ -45,6 +45,8 @@ def read_json(path: str | Path, hint: str | None = None):
                          hint=hint) from exc
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text ({exc.reason})", file=str(path), hint=hint) from exc
+    except RecursionError:  # json recurses once per bracket: a damaged or hostile file can nest 100k deep
+        raise InputError("brackets nested too deeply to be a source file", file=str(path), hint=hint) from None
 
 
 def restricted_load(path: str | Path, hint: str | None = None):

@@ -47,5 +47,8 @@ def run(args) -> int:
     output = args.output or Path("outputs") / f"unipose-{args.preset}"
     final = train_unipose(train, preset, output, seed=args.seed, stages=tuple(args.stages),
                           language_model=args.language_model)
-    print(f"checkpoint: {final}")
+    from models.unipose.stages import _processes
+
+    if _processes().is_main_process:  # launched: one line, from the process that wrote the checkpoints
+        print(f"checkpoint: {final}")
     return 0

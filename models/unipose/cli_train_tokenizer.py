@@ -46,8 +46,8 @@ def run(args) -> int:
     from dataclasses import replace
 
     from benchmark.errors import InputError
-    from models.unipose.tokenizer_training import (reconstruction_metrics, tokenizer_recipe, train_tokenizer,
-                                                   world_poses)
+    from models.unipose.tokenizer_training import (Processes, reconstruction_metrics, tokenizer_recipe,
+                                                   train_tokenizer, world_poses)
     from models.unipose.data import default_train_dir
     from models.unipose.vqvae import preset_config
 
@@ -59,14 +59,19 @@ def run(args) -> int:
         if value is not None and value < 1:
             raise InputError(f"must be at least 1, got {value}", field=name)
 
+    # under a launcher every process trains (a slice of each batch); the main one alone prints and writes
+    main = Processes().is_main
+    print_ = print if main else (lambda *_: None)
     started = time.perf_counter()
     train, val, test = (world_poses(train_dir, split) for split in ("train", "val", "test"))
     steps = args.steps or replace(recipe, batch_size=batch_size).steps_for(len(train))
-    print(f"tokenizer preset {args.preset}: {len(train)} train / {len(val)} val / {len(test)} test poses from "
+    print_(f"tokenizer preset {args.preset}: {len(train)} train / {len(val)} val / {len(test)} test poses from "
           f"{train_dir}; {steps} steps of {batch_size}")
-    log = (lambda *_: None) if args.quiet else print
+    log = (lambda *_: None) if args.quiet else print_
     model, report = train_tokenizer(train, val, config, steps=steps, seed=args.seed, batch_size=batch_size,
                                     log=log, options=recipe.options)
+    if not main:
+        return 0
     figures = {"val": reconstruction_metrics(model, val), "test": reconstruction_metrics(model, test)}
 
     output = args.output or Path("outputs") / f"unipose-tokenizer-{args.preset}"

@@ -9,7 +9,8 @@
 * `paper`: UniPose's own setting (App. Tables 1 and 3; upstream scripts/gpt_stage_*_full_mask.sh @14de673):
   LLaVA-1.6-Mistral-7B, CLIP ViT-L/14-336 and TokenHMR's ViT-H from local paths, the 2048-code tokenizer, LoRA r 64 /
   alpha 16 / dropout 0.05 (LLaVA's defaults, which upstream's scripts leave in place), bf16, batch 24 / 8 / 8, lr
-  1.5e-4 / 5e-5 / 5e-5, 6 / 2 / 2 epochs. Multi-GPU under `accelerate launch` (see models/unipose/README.md).
+  1.5e-4 / 5e-5 / 5e-5, 6 / 2 / 2 epochs, gradient checkpointing. Multi-GPU under `accelerate launch
+  --config_file models/unipose/accelerate_zero2.yaml` (DeepSpeed ZeRO-2, bf16; see models/unipose/README.md).
 """
 
 from __future__ import annotations
@@ -60,9 +61,15 @@ class UniPosePreset:
     max_answer_tokens: int | None = None
     mixed_precision: str = "no"
     attention: str = "mixed"  # "causal": the Table 7 ablation
+    # recompute the LM's activations in the backward pass (memory for time: the 7B model's stages on 80 GB GPUs)
+    gradient_checkpointing: bool = False
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        if not out["gradient_checkpointing"]:
+            # added after presets had trained checkpoints: left out while off, so their cache keys stay the same
+            del out["gradient_checkpointing"]
+        return out
 
 
 PRESETS: dict[str, UniPosePreset] = {
@@ -101,7 +108,7 @@ PRESETS: dict[str, UniPosePreset] = {
         alignment=StageRecipe(POSE_TEXT_TASKS, "pretrain", "lora", batch_size=24, lr=1.5e-4, epochs=6),
         projector=StageRecipe(VISUAL_TASKS, "pretrain", "projector", batch_size=8, lr=5e-5, epochs=2),
         instruction=StageRecipe(ALL_TASKS, "finetune", "lora+projector", batch_size=8, lr=5e-5, epochs=2),
-        mixed_precision="bf16"),
+        mixed_precision="bf16", gradient_checkpointing=True),
 }
 
 

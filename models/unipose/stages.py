@@ -56,6 +56,8 @@ def train_tokenizer_stage(data: TrainingData, preset: UniPosePreset, output: Pat
                                     steps=recipe.steps_for(len(train)), seed=seed, batch_size=recipe.batch_size,
                                     log=log, options=recipe.options)
     report = {**report, "val": reconstruction_metrics(model, val), "test": reconstruction_metrics(model, test)}
+    if not _processes().is_main_process:  # under a launcher every process trained the same weights; one writes
+        return folder
     log(f"[tokenizer] reconstruction MPJPE / PA-MPJPE (mm): val {report['val']['mpjpe']:.1f} / "
         f"{report['val']['pa_mpjpe']:.1f}, test {report['test']['mpjpe']:.1f} / {report['test']['pa_mpjpe']:.1f}")
     model.save(folder / "pose_vqvae")
@@ -154,6 +156,13 @@ def _attach_lora(lm, preset: UniPosePreset, seed: int):
     return get_peft_model(lm, config)
 
 
+def use_gradient_checkpointing(lm, preset: UniPosePreset) -> None:
+    """Turn on the preset's gradient checkpointing in the (peft-wrapped) language model; non-reentrant, the variant
+    that works when the inputs (UniPose passes embeddings) need no gradient of their own."""
+    if preset.gradient_checkpointing:
+        lm.get_base_model().activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+
+
 def _set_trainable(model, trains: str) -> None:
     model.requires_grad_(False)
     base = model.lm.get_base_model()
@@ -193,6 +202,14 @@ def _stage_examples(model, data: TrainingData, recipe: StageRecipe, seed: int):
     return examples
 
 
+def _processes():
+    """The launched processes (`accelerate launch`, torchrun) this one is part of; one process when not launched.
+    Every process runs every stage (the LM stages split each batch among them); only the main one writes."""
+    from accelerate import PartialState
+
+    return PartialState(cpu=not torch.cuda.is_available())
+
+
 def _write_report(folder: Path, report: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "report.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -208,20 +225,26 @@ def train_unipose(train: str | Path, preset: UniPosePreset, output: str | Path, 
     from models.unipose.vocab import PoseVocabulary
     from models.unipose.vqvae import PoseVQVAE
 
-    log = log or (lambda *_: None)
+    processes = _processes()
+    main = processes.is_main_process
+    log = log if log and main else (lambda *_: None)
     output = Path(output)
     data = TrainingData(train)
     tok_dir = stage_dir(output, "tokenizer")
-    if "tokenizer" in stages and not (tok_dir / "report.json").is_file():
+    # which stages are done is decided before any process writes, so that all of them run the same stages
+    done = {stage: (stage_dir(output, stage) / "report.json").is_file() for stage in STAGES}
+    processes.wait_for_everyone()
+    if "tokenizer" in stages and not done["tokenizer"]:
         log(f"[unipose] stage 1/4: pose tokenizer ({preset.tokenizer_preset})")
         train_tokenizer_stage(data, preset, output, seed=seed, log=log)
+        processes.wait_for_everyone()
     if not (tok_dir / "pose_vqvae").is_dir():
         raise InputError("stage 1 (the pose tokenizer) has not been trained here", file=str(tok_dir),
                          hint="run the tokenizer stage first")
     previous = None
     for number, stage in enumerate(STAGES[1:], start=2):
         folder = stage_dir(output, stage)
-        if (folder / "report.json").is_file():
+        if done[stage]:
             previous = folder
             continue
         if stage not in stages:
@@ -237,7 +260,7 @@ def train_unipose(train: str | Path, preset: UniPosePreset, output: str | Path, 
             if preset.lm_pretrain_steps:
                 info_reports.append(pretrain_tiny_lm(lm, tokenizer, world_texts(data),
                                                      steps=preset.lm_pretrain_steps, seed=seed, log=log))
-            if lm_source == "base_model":  # built here: it travels with the checkpoints, with its own tokenizer
+            if lm_source == "base_model" and main:  # built here: it travels with the checkpoints, with its tokenizer
                 lm.save_pretrained(folder.with_name(folder.name + ".base"))
                 tokenizer.save_pretrained(folder.with_name(folder.name + ".base"))
             vocab = PoseVocabulary.add_to(tokenizer, vqvae.config.codebook_size, vqvae.config.n_latents)
@@ -256,18 +279,21 @@ def train_unipose(train: str | Path, preset: UniPosePreset, output: str | Path, 
             _enable_lora_training(model)
         log(f"[unipose] stage {number}/4: {stage} ({', '.join(recipe.tasks)})")
         _set_trainable(model, recipe.trains)
+        use_gradient_checkpointing(model.lm, preset)
         examples = _stage_examples(model, data, recipe, seed + number)
         report = train_stage(model, examples, steps=recipe.n_steps(len(examples)), batch_size=recipe.batch_size,
                              lr=recipe.lr, seed=seed + number, mixed_precision=preset.mixed_precision, log=log,
                              name=stage)
         info = {**info, "stages": [*info.get("stages", []), *info_reports, report]}
-        save_unipose(model, folder, info)
-        if info["language_model"] == "base_model":  # a model built here travels with every stage's checkpoint
-            base = folder.with_name(folder.name + ".base") if previous is None else previous / "base_model"
-            shutil.copytree(base, folder / "base_model")
-            if previous is None:
-                shutil.rmtree(base)
-        _write_report(folder, report)
+        if main:
+            save_unipose(model, folder, info)
+            if info["language_model"] == "base_model":  # a model built here travels with every stage's checkpoint
+                base = folder.with_name(folder.name + ".base") if previous is None else previous / "base_model"
+                shutil.copytree(base, folder / "base_model")
+                if previous is None:
+                    shutil.rmtree(base)
+            _write_report(folder, report)
+        processes.wait_for_everyone()  # the next stage starts from this folder
         previous = folder
     if previous is None or previous.name != stage_dir(output, "instruction").name:
         return previous or tok_dir

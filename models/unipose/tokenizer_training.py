@@ -288,6 +288,46 @@ class _BatchStream:
         return out
 
 
+class Processes:
+    """The processes a launcher (`accelerate launch`, torchrun) started to train one tokenizer together: each takes a
+    contiguous slice of every batch; the gradients and the codebook's EMA statistics are summed over all of them,
+    so that N processes train the weights one process trains on the same batches (up to float summation order).
+    One process (world size 1) when not launched."""
+
+    def __init__(self):
+        from accelerate import PartialState
+
+        state = PartialState(cpu=not torch.cuda.is_available())
+        self.rank, self.world, self.is_main = state.process_index, state.num_processes, state.is_main_process
+        # NCCL reduces tensors on the GPU only; this training runs on the CPU
+        self.device = torch.device("cuda", torch.cuda.current_device()) if (
+            self.world > 1 and torch.distributed.get_backend() == "nccl") else None
+
+    def shard(self, n: int) -> slice:
+        return slice(n * self.rank // self.world, n * (self.rank + 1) // self.world)
+
+    def sum(self, t: torch.Tensor) -> torch.Tensor:
+        if self.world == 1:
+            return t
+        moved = t.to(self.device) if self.device is not None else t.clone()
+        torch.distributed.all_reduce(moved)
+        return moved.to(t.device)
+
+    def concat(self, t: torch.Tensor) -> torch.Tensor:
+        """Every process's rows of `t`, by rank (the slices of `shard` back in batch order)."""
+        if self.world == 1:
+            return t
+        moved = t.to(self.device) if self.device is not None else t
+        sizes = [torch.zeros((), dtype=torch.long, device=moved.device) for _ in range(self.world)]
+        torch.distributed.all_gather(sizes, torch.tensor(len(t), device=moved.device))
+        longest = int(max(sizes))
+        padded = torch.zeros((longest, *t.shape[1:]), dtype=t.dtype, device=moved.device)
+        padded[:len(t)] = moved
+        parts = [torch.empty_like(padded) for _ in range(self.world)]
+        torch.distributed.all_gather(parts, padded)
+        return torch.cat([part[:int(n)] for part, n in zip(parts, sizes)]).to(t.device)
+
+
 def train_tokenizer(train_poses, val_poses, config: VQVAEConfig, *, steps: int, seed: int, batch_size: int = 256,
                     log=print, body=None, options: TrainingOptions | None = None) -> tuple[PoseVQVAE, dict]:
     """Train a PoseVQVAE for `steps` optimiser steps; return the weights with the best val MPJPE and a report:
@@ -298,6 +338,11 @@ def train_tokenizer(train_poses, val_poses, config: VQVAEConfig, *, steps: int, 
         raise InputError(f"must be at least 1, got {steps}", field="steps")
     if batch_size < 1:
         raise InputError(f"must be at least 1, got {batch_size}", field="batch_size")
+    processes = Processes()
+    if batch_size < processes.world:
+        raise InputError(f"a batch of {batch_size} cannot be shared by {processes.world} processes",
+                         field="batch_size", hint=f"use at least {processes.world}")
+    log = log if processes.is_main else (lambda *_: None)
     body = body or get_body_model("skeleton")
     train = _check_pose_array(train_poses, "train_poses", config.n_joints)
     val = _check_pose_array(val_poses, "val_poses", config.n_joints).numpy()
@@ -308,6 +353,7 @@ def train_tokenizer(train_poses, val_poses, config: VQVAEConfig, *, steps: int, 
         model = PoseVQVAE(config)
     # independent streams, so that e.g. a change of batch size does not change the codebook resets' draws
     model.quantizer.generator = torch.Generator().manual_seed(seed * 4 + 1)
+    model.quantizer.processes = processes if processes.world > 1 else None
     batches = _BatchStream(len(train), batch_size, torch.Generator().manual_seed(seed * 4 + 2))
     aug = torch.Generator().manual_seed(seed * 4 + 3)
     weights = vertex_weights(body) if getattr(body, "has_mesh", False) else None
@@ -324,13 +370,22 @@ def train_tokenizer(train_poses, val_poses, config: VQVAEConfig, *, steps: int, 
         lr = learning_rate(step, steps, options)
         for group in optimiser.param_groups:
             group["lr"] = lr
+        # every process draws the whole batch's augmentation (the same draws as one process), then takes its slice
         target = perturb_root(train_rotmats[batches.next()], aug, options.root_noise_deg)
         std = joint_noise_std(step, options.joint_noise_levels, options.joint_noise_every)
         noisy, _ = add_joint_noise(rotations.matrix_to_6d(target), std, aug, options.joint_noise_fraction)
-        rotmats_hat, commit, perplexity = model.forward_6d(noisy)
-        loss, _ = tokenizer_loss(rotmats_hat, commit, target, body, config, weights)
+        mine = processes.shard(len(target))
+        rotmats_hat, commit, perplexity = model.forward_6d(noisy[mine])
+        loss, _ = tokenizer_loss(rotmats_hat, commit, target[mine], body, config, weights)
+        # the loss is a mean over the slice: weighted by the slice's share, the summed gradients are the batch's
+        loss = loss * ((mine.stop - mine.start) / len(target))
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
+        if processes.world > 1:
+            for p in model.parameters():
+                if p.grad is not None:
+                    p.grad.copy_(processes.sum(p.grad))
+            loss = processes.sum(loss.detach())
         optimiser.step()
         loss_sum, ppl_sum, n_since = loss_sum + float(loss.detach()), ppl_sum + float(perplexity), n_since + 1
 

@@ -15,7 +15,21 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from models.unipose.sequences import Encoded, Example, collate
+from models.unipose.sequences import IGNORE, Encoded, Example, collate
+
+
+class _Objective(torch.nn.Module):
+    """The summed cross-entropy of a batch as one module, so that `accelerator.prepare` wraps (DDP, DeepSpeed) all
+    that trains: UniPose looks up the LM's input embeddings and applies the visual projector outside the LM's own
+    forward, which a wrapper of the LM alone would not see (nor could it be asked for `get_input_embeddings`)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        loss, n = self.model.loss(batch)
+        return loss * n
 
 
 def _batches(sequences: Sequence[Encoded], batch_size: int, steps: int, seed: int):
@@ -42,7 +56,7 @@ def train_stage(model, examples: Sequence[Example], *, steps: int, batch_size: i
                 mixed_precision: str = "no", log=print, name: str = "stage", log_every: int = 25) -> dict:
     """Train the parameters of `model` (a UniPose) that require a gradient; returns the report (loss per step,
     seconds, trainable parameter count)."""
-    from accelerate import Accelerator
+    from accelerate import Accelerator, DistributedDataParallelKwargs
     from transformers import get_cosine_schedule_with_warmup
 
     torch.manual_seed(seed)
@@ -51,37 +65,46 @@ def train_stage(model, examples: Sequence[Example], *, steps: int, batch_size: i
         raise ValueError(f"{name}: nothing to train (no parameter requires a gradient)")
     n_trainable = sum(p.numel() for p in params)
     sequences = model.encode_examples(examples)
-    accelerator = Accelerator(mixed_precision=mixed_precision, cpu=not torch.cuda.is_available())
+    # a batch without images leaves the projector without a gradient: DDP must not wait for it
+    accelerator = Accelerator(mixed_precision=mixed_precision, cpu=not torch.cuda.is_available(),
+                              kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)])
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    # not prepared: accelerate's scheduler wrapper steps once per process (it assumes each process drew a batch of
+    # its own); here the processes share one global batch, so the schedule moves once per optimiser step
     scheduler = get_cosine_schedule_with_warmup(optimizer, math.ceil(warmup_ratio * steps), steps)
-    lm, optimizer, scheduler = accelerator.prepare(model.lm, optimizer, scheduler)
-    model.lm = lm
-    if model.visual is not None:
-        model.visual = accelerator.prepare(model.visual)
+    plugin = getattr(accelerator.state, "deepspeed_plugin", None)
+    if plugin is not None:  # DeepSpeed sizes its buffers by the batch of one process, which no DataLoader tells it
+        plugin.deepspeed_config["train_micro_batch_size_per_gpu"] = math.ceil(batch_size / accelerator.num_processes)
+    objective, optimizer = accelerator.prepare(_Objective(model), optimizer)
     model.train()
     losses, start = [], time.perf_counter()
     pad = model.tokenizer.pad_token_id
     # split the batches among processes: each rank takes its share of every global batch
     rank, world = accelerator.process_index, accelerator.num_processes
+    main = accelerator.is_main_process
     for step, batch_sequences in enumerate(_batches(sequences, batch_size, steps, seed)):
-        local = batch_sequences[rank::world] or batch_sequences[:1]
-        batch = collate(local, pad)
+        local = batch_sequences[rank::world]
+        # a rank left without a sequence (a batch smaller than the world) still runs one, at weight 0, so that
+        # every rank takes part in the gradients' all-reduce
+        weight = 1.0 if local else 0.0
+        batch = collate(local or batch_sequences[:1], pad)
         with accelerator.autocast():
-            loss, _ = model.loss(batch)
-        accelerator.backward(loss)
+            summed = objective(batch) * weight
+        # the mean over the global batch's target tokens, as one process computes it: each rank's summed
+        # cross-entropy over the global count, times the world size because DDP / DeepSpeed average the gradients
+        n_local = torch.tensor(float((batch["targets"] != IGNORE).sum()) * weight, device=accelerator.device)
+        n_global = accelerator.reduce(n_local, reduction="sum").clamp_min(1.0)
+        accelerator.backward(summed * world / n_global)
         if max_grad_norm:
             accelerator.clip_grad_norm_(params, max_grad_norm)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
-        losses.append(float(accelerator.reduce(loss.detach(), reduction="mean")))
-        if log is not None and (step % log_every == 0 or step == steps - 1):
+        losses.append(float(accelerator.reduce(summed.detach().float(), reduction="sum") / n_global))
+        if log is not None and main and (step % log_every == 0 or step == steps - 1):
             window = losses[-log_every:]
             log(f"[{name}] step {step + 1}/{steps} loss {np.mean(window):.3f} "
                 f"({time.perf_counter() - start:.0f} s)")
-    model.lm = accelerator.unwrap_model(model.lm)
-    if model.visual is not None:
-        model.visual = accelerator.unwrap_model(model.visual)
     model.eval()
     k = max(1, min(25, len(losses) // 5))
     return {"stage": name, "steps": steps, "batch_size": batch_size, "lr": lr, "examples": len(examples),

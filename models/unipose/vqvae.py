@@ -227,6 +227,9 @@ class QuantizeEMAReset(nn.Module):
         super().__init__()
         self.codebook_size, self.code_dim, self.decay = codebook_size, code_dim, decay
         self.generator = generator
+        # set while training under a launcher (models.unipose.tokenizer_training.Processes): each process holds a
+        # slice of the batch, and the codebook follows the statistics of the whole batch
+        self.processes = None
         self.register_buffer("codebook", torch.zeros(codebook_size, code_dim))
         self.register_buffer("code_sum", torch.zeros(codebook_size, code_dim))
         self.register_buffer("code_count", torch.zeros(codebook_size))
@@ -239,6 +242,13 @@ class QuantizeEMAReset(nn.Module):
         idx = torch.randint(n, (k,), generator=self.generator, device="cpu").to(x.device)
         noise = torch.randn(k, x.shape[1], generator=self.generator, device="cpu").to(x)
         return x[idx] + noise * (0.01 / math.sqrt(x.shape[1]))
+
+    def _whole(self, x: torch.Tensor) -> torch.Tensor:
+        """This batch's rows from every process, in batch order (x itself in one process)."""
+        return x if self.processes is None else self.processes.concat(x)
+
+    def _summed(self, t: torch.Tensor) -> torch.Tensor:
+        return t if self.processes is None else self.processes.sum(t)
 
     @torch.no_grad()
     def init_codebook(self, x: torch.Tensor) -> None:
@@ -266,8 +276,8 @@ class QuantizeEMAReset(nn.Module):
     @torch.no_grad()
     def update_codebook(self, x: torch.Tensor, ids: torch.Tensor) -> None:
         onehot = F.one_hot(ids, self.codebook_size).to(x.dtype)      # [N, K]
-        batch_sum = onehot.t() @ x                                    # [K, D]
-        batch_count = onehot.sum(0)                                   # [K]
+        batch_sum = self._summed(onehot.t() @ x)                      # [K, D]
+        batch_count = self._summed(onehot.sum(0))                     # [K]
         self.code_sum.mul_(self.decay).add_(batch_sum, alpha=1 - self.decay)
         self.code_count.mul_(self.decay).add_(batch_count, alpha=1 - self.decay)
         alive = (self.code_count >= 1.0)[:, None]
@@ -275,14 +285,16 @@ class QuantizeEMAReset(nn.Module):
         if bool(alive.all()):
             self.codebook.copy_(updated)
         else:
-            self.codebook.copy_(torch.where(alive, updated, self.random_latents(x, self.codebook_size)))
+            # (code_count is the same in every process: all of them take this branch, and draw the same latents)
+            self.codebook.copy_(torch.where(alive, updated, self.random_latents(self._whole(x),
+                                                                                self.codebook_size)))
 
     def forward(self, latents: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """latents [B, D, T] -> (quantised [B, D, T] with straight-through gradients, commit loss, perplexity)."""
         b, d, t = latents.shape
         x = latents.permute(0, 2, 1).reshape(b * t, d)
         if self.training and not bool(self.initialised):
-            self.init_codebook(x.detach())
+            self.init_codebook(self._whole(x.detach()))
         ids = self.nearest(x.detach())
         x_q = self.dequantize(ids)  # the codes before this batch's update, as upstream
         if self.training:
@@ -290,7 +302,7 @@ class QuantizeEMAReset(nn.Module):
         commit = F.mse_loss(x, x_q.detach())
         x_q = x + (x_q - x).detach()
         return (x_q.reshape(b, t, d).permute(0, 2, 1).contiguous(), commit,
-                self.perplexity(ids, self.codebook_size))
+                self.perplexity(self._whole(ids) if self.training else ids, self.codebook_size))
 
 
 # ----------------------------------------------------------------------------------------------------------------

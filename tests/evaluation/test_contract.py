@@ -85,3 +85,19 @@ def test_malformed_responses_are_refused_and_nothing_is_written(context, tmp_pat
     assert not (tmp_path / "out").exists()
     with ResponseCache(tmp_path / "c.sqlite") as cache:
         assert cache.count("broken") == 0
+
+
+def test_blazepose_is_scored_on_the_limb_joints_both_skeletons_share(scored):
+    pytest.importorskip("mediapipe", reason="the blazepose extra (mediapipe==0.10.14) is not installed")
+    result = scored[("blazepose", "pose_estimation")]
+    limbs = result.scores["pa_mpjpe_limbs12"]
+    assert limbs.unit == "mm" and limbs.higher_is_better is False and limbs.n == result.n_requests
+    assert 0 < limbs.value < 400 and limbs.ci_low <= limbs.value <= limbs.ci_high
+    assert 0 <= limbs.details["n_fallback"] < limbs.n  # counted, and the person is found in most renders
+    # its joints are not poses: the skeleton-22 numbers are absent, with the reason, never made up
+    assert result.scores["mpjpe"].value is None and "blazepose-33" in result.scores["mpjpe"].details["reason"]
+    assert result.main_metric == "pa_mpjpe"
+    # pose answers get the same number from their own skeleton's 12 joints; the ground truth scores zero
+    assert scored[("ground_truth", "pose_estimation")].scores["pa_mpjpe_limbs12"].value == pytest.approx(0, abs=1e-3)
+    mean = scored[("mean_pose", "pose_estimation")].scores
+    assert mean["pa_mpjpe_limbs12"].value > 0 and mean["pa_mpjpe_limbs12"].details["n_fallback"] == 0

@@ -71,5 +71,8 @@ def test_killed_run_resumes_with_identical_scores(small_world, tmp_path):
     assert fresh.wait(timeout=300) == 0, fresh.stderr.read().decode()[-2000:]
     uninterrupted = TaskResult.from_disk(result_path(fresh_out, "random", "seed0", "pose_to_text/embedded"))
     assert uninterrupted.n_cached == 0
-    assert {k: v.value for k, v in result.scores.items()} == pytest.approx(
-        {k: v.value for k, v in uninterrupted.scores.items()}, nan_ok=True)
+    def numbers(r):  # every number of every score, intervals included (not whole objects: details may differ)
+        return {f"{k}.{f}": getattr(v, f) for k, v in r.scores.items() for f in ("value", "ci_low", "ci_high")}
+
+    assert numbers(result) == pytest.approx(numbers(uninterrupted), nan_ok=True)
+    assert result.run_key == uninterrupted.run_key and result.n_cache_rejected == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmark.adapters import AdapterMeta, ModelAdapter
+from benchmark.evaluation.run_key import run_key
 from benchmark.evaluation.runner import reusable_result
 from benchmark.response_embeddings import ResponseEmbeddings, embeddings_path, write_embeddings
 from benchmark.results import AdapterInfo, DatasetInfo, Environment, ScoreEntry, TaskResult, result_path
@@ -29,8 +30,10 @@ class Answers(ModelAdapter):
     meta = AdapterMeta(name="answers", revision="1", tasks=("text_to_pose",))
 
 
-def write(out, task, keys, revision="1"):
-    result = TaskResult(
+def write(out, task, keys, revision="1", meta=None):
+    """A result as `evaluate` writes it, under the run key of `meta` (default: Answers) on `task`."""
+    key = run_key(meta or Answers.meta, task, limit=None, split=None, fingerprint=FINGERPRINT)
+    result = TaskResult(run_key=key,
         task=task.name, task_id="text_to_pose", task_version=task.spec.version,
         dataset=DatasetInfo(repo=task.spec.dataset.repo, config="text_to_pose", split="test", revision=None,
                             fingerprint=FINGERPRINT, n_rows=3, n_evaluated=3),
@@ -71,7 +74,7 @@ def test_a_predictions_file_result_is_reused_until_the_file_changes(tmp_path):
 
     adapter = submit(0.0)
     assert adapter.cacheable is False
-    path = write(tmp_path, task, task.spec.metrics, revision=adapter.meta.revision)
+    path = write(tmp_path, task, task.spec.metrics, revision=adapter.meta.revision, meta=adapter.meta)
     write_embeddings(embeddings_path(path), ResponseEmbeddings(("a", "b", "c"), np.eye(3), np.eye(3), "pose"))
     assert reusable_result(adapter, task, tmp_path, limit=None, split=None) is not None
     as_reference = PredictionsFileAdapter(str(preds), name="answers", reference=True)  # same file, other flag

@@ -89,7 +89,9 @@ def _write_results(world: Path, out: Path, cache_path: Path):
                 scores = {}
                 for key in spec.metrics:
                     value = float(rng.uniform(1, 90))
-                    scores[key] = ScoreEntry(value=value, ci_low=value - 2, ci_high=value + 2, unit="%", n=len(ds),
+                    # an interval inside [0, 100], as a percentage's is (result files are range-checked)
+                    scores[key] = ScoreEntry(value=value, ci_low=max(0.0, value - 2), ci_high=value + 2, unit="%",
+                                             n=len(ds),
                                              higher_is_better=METRIC_SPECS.get(key).higher_is_better)
                 first = spec.metrics[0]
                 scores[first] = ScoreEntry.not_computed(first, len(ds), "needs at least 32 rows; the split has 6")

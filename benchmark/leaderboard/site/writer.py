@@ -24,7 +24,7 @@ from benchmark.leaderboard.site.model_pages import ModelSamples, model_page
 from benchmark.leaderboard.site.score_entries import model_label
 from benchmark.leaderboard.site.task_pages import task_page
 from benchmark.leaderboard.site.sample_metrics import read_samples
-from benchmark.results import TaskResult, result_files
+from benchmark.results import TaskResult, load_result_files, result_files
 
 ASSETS = Path(__file__).resolve().with_name("assets")
 _MARKER = "assets/site.js"  # a folder holding it is a site this writer made (and may replace)
@@ -54,7 +54,7 @@ def write_site(tables: list[Table], results_dir: str | Path, out_dir: str | Path
         raise SiteError(f"no result files under {where}" + ("" if where.is_dir() else " (the folder does not exist)")
                         + ": evaluate models first (`unipose-bench run`, or `unipose-bench evaluate --model NAME "
                         f"--output {results_dir}`), or point --results at the folder that holds results/")
-    results = {path: TaskResult.from_disk(path) for path in files}
+    results = load_result_files(files, check_files=True)  # a damaged or edited one is named and left out
     staging = _staging_folder(out_dir)
     try:
         _write(tables, results, results_dir, staging, context=context, cache_path=cache_path, n=samples_per_page,

@@ -16,7 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 MODULES = ("bleu", "rouge_l", "meteor", "coco_caption", "r_precision", "recall_at_k", "cross_modal_recall", "mpjpe",
-           "pa_mpjpe", "body_part_errors", "root_orientation_error", "posecode_agreement", "frechet_distance")
+           "pa_mpjpe", "body_part_errors", "root_orientation_error", "posecode_agreement", "frechet_distance",
+           "pa_mpjpe_limbs12")
 
 
 def module_path(name: str) -> str:

@@ -1,0 +1,1 @@
+"""Local evaluate module folder; see pa_mpjpe_limbs12.py."""
