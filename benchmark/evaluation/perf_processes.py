@@ -96,7 +96,7 @@ def missing_world() -> str | None:
 
 
 def perf_table(size: str = "full", seed: int = 0) -> list[Row]:
-    limit, repeats = pick(size, 32, 128, 512), pick(size, 1, 1, 2)
+    limit, repeats = pick(size, 32, 64, 512), pick(size, 1, 1, 2)
     reason = missing_world()
     if reason is not None:
         return [skipped("processes", MEASURED, f"skipped: {reason}")]
