@@ -83,9 +83,10 @@ def read_released(path: str | Path) -> tuple[dict[str, torch.Tensor], argparse.N
     if not path.is_file():
         raise InputError("no such checkpoint file", file=str(path),
                          hint="pass the path of a released .pth (e.g. seed1/checkpoint_best.pth)")
-    torch.serialization.add_safe_globals([argparse.Namespace])
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        # allowed for this file only: a process-wide allowlist would let other loaders accept pickled Namespaces
+        with torch.serialization.safe_globals([argparse.Namespace]):
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # an unpickling refusal or a corrupt file: say which file and why, once
         raise InputError(f"cannot be read as a weights-only torch checkpoint: {str(e).splitlines()[0]}",
                          file=str(path), hint="upstream's files hold {'model': state_dict, 'args': Namespace}") from None
