@@ -176,7 +176,12 @@ def load_adapter(spec: str, **defaults) -> ModelAdapter:
     except BenchmarkError:
         raise
     except (TypeError, ValueError) as exc:  # an argument the adapter's own checks refuse
-        raise AdapterSpecError(f"adapter '{name}' cannot be built from '{spec}': {exc}") from None
+        # the arguments the caller fills in (`defaults`: the embedded world's train splits and evaluators) are absent
+        # when no world was built yet: say where they come from rather than only which are missing
+        hint = ("; they come from the embedded world, which is not built in this suite home yet: run "
+                "`unipose-bench run` (or `unipose-bench build`) first, or give them in the spec "
+                f"({name}:KEY=DIR,...)") if "missing" in str(exc) and not defaults else ""
+        raise AdapterSpecError(f"adapter '{name}' cannot be built from '{spec}': {exc}{hint}") from None
 
 
 # Every installed package's adapters, this repo's included (pyproject.toml), as `unipose_bench.adapters` entry points:

@@ -84,3 +84,12 @@ def test_show_draws_the_rows_of_a_dataset(tmp_path, capsys):
         assert f"{row_id}: {texts[0]}" in printed
     assert "(4 poses)" in printed and Image.open(out).size[0] > 0
     assert main(["show", str(tmp_path / "hub")]) == 2  # a dataset folder needs --config
+
+
+def test_a_trained_baseline_without_a_built_world_says_how_to_build_one(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("UNIPOSE_BENCH_HOME", str(tmp_path / "empty-home"))
+    assert main(["evaluate", "--model", "nearest_neighbour", "--tasks", "text_to_pose/embedded",
+                 "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "missing 3 required positional arguments" in err and "unipose-bench run" in err
+    assert "Traceback" not in err and not (tmp_path / "out" / "results").exists()
