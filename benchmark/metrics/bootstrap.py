@@ -24,7 +24,9 @@ from benchmark.metrics.base import Score, Scores, check_seed
 
 DEFAULT_RESAMPLES = 1000
 DEFAULT_CONFIDENCE = 0.95
-_BLOCK_ELEMENTS = 2**24  # counts held at once: resamples x items
+# counts held at once: resamples x items (16 MiB of int64, and as much again as float64 in the product); rows are
+# drawn one after another from the generator, so the block size changes no draw
+_BLOCK_ELEMENTS = 2**21
 
 
 def _check(n_items: int, n_resamples: int, confidence: float, seed) -> int:
