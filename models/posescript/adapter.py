@@ -11,7 +11,9 @@
 
 `sampling`: "sample" (default; upstream's evaluation: z drawn from the text-side distribution, seeded per
 request) or "mean" (the first pose is decoded from that distribution's mean, further ones are drawn). Texts are
-decoded greedily. Everything is deterministic for a seed, whatever the batching.
+decoded greedily, with repeated `no_repeat_ngram`-grams barred (default 4; 0: upstream's plain greedy, which loops
+on small decoders; models/posescript/decoding.py) and <end> barred before `min_tokens` tokens (default 0: the
+model's own minimum, 10 upstream). Everything is deterministic for a seed, whatever the batching.
 """
 
 from __future__ import annotations
@@ -94,17 +96,20 @@ class PoseTextBaselineAdapter(ModelAdapter):
     TEXT_TASK = ""
     CITATION = ""
     ARGUMENTS = ("train", "preset", "seed", "checkpoint", "generator", "captioner", "vocabulary", "text_model",
-                 "sampling", "batch_size")
+                 "sampling", "no_repeat_ngram", "min_tokens", "batch_size")
 
     def __init__(self, train: str | None = None, preset: str = "tiny", seed: str = "0", checkpoint: str | None = None,
                  generator: str | None = None, captioner: str | None = None, vocabulary: str | None = None,
-                 text_model: str | None = None, sampling: str = "sample", batch_size: str = "64"):
+                 text_model: str | None = None, sampling: str = "sample", no_repeat_ngram: str = "4",
+                 min_tokens: str = "0", batch_size: str = "64"):
         from models.posescript.checkpoint import load_model, load_released
 
         try:
             self.seed, self.batch_size = int(seed), int(batch_size)
+            self.no_repeat_ngram, self.min_tokens = int(no_repeat_ngram), int(min_tokens)
         except ValueError:
-            raise InputError(f"seed and batch_size must be integers, got {seed!r} / {batch_size!r}",
+            raise InputError(f"seed, batch_size, no_repeat_ngram and min_tokens must be integers, got {seed!r} / "
+                             f"{batch_size!r} / {no_repeat_ngram!r} / {min_tokens!r}",
                              field=f"{self.FAMILY} arguments") from None
         if sampling not in ("sample", "mean"):
             raise InputError(f"sampling must be 'sample' or 'mean', got {sampling!r}", field="sampling")
@@ -146,14 +151,15 @@ class PoseTextBaselineAdapter(ModelAdapter):
             training_data=tuple({str(i["report"]["train"]) for _, _, i in self.models.values() if "report" in i}),
             citation=self.CITATION,
             args={**source, **({"train": str(train)} if train and not released else {}), "preset": preset,
-                  "seed": self.seed, "sampling": sampling})
+                  "seed": self.seed, "sampling": sampling, "no_repeat_ngram": self.no_repeat_ngram,
+                  "min_tokens": self.min_tokens})
 
     def _revision(self) -> str:
         h = hashlib.sha256()
         for task in sorted(self.models):
             for key, value in sorted(self.models[task][0].state_dict().items()):
                 h.update(key.encode() + np.ascontiguousarray(value.detach().float().numpy()).tobytes())
-        return f"{h.hexdigest()[:12]}-{self.sampling}"
+        return f"{h.hexdigest()[:12]}-{self.sampling}-nr{self.no_repeat_ngram}-min{self.min_tokens}"
 
     # ---- helpers ----
     def _batches(self, requests):
@@ -200,6 +206,8 @@ class PoseTextBaselineAdapter(ModelAdapter):
         return out
 
     def describe(self, requests):
+        from models.posescript.decoding import greedy
+
         if self.TEXT_TASK not in self.models:
             raise InputError(f"this {self.FAMILY} adapter has no text generator", field="captioner")
         model, vocab, _ = self.models[self.TEXT_TASK]
@@ -207,9 +215,13 @@ class PoseTextBaselineAdapter(ModelAdapter):
         with torch.no_grad():
             for batch in self._batches(list(requests)):
                 if self.TEXT_TASK == "pose_diff":
-                    ids = model.generate(self._poses(batch, "pose_a"), self._poses(batch, "pose_b"), vocab)
+                    memory = model.memory(self._poses(batch, "pose_a"), self._poses(batch, "pose_b"))
                 else:
-                    ids = model.generate(self._poses(batch, "pose"), vocab)
+                    memory = model.memory(self._poses(batch, "pose"))
+                ids = greedy(model.text_decoder, memory, bos=vocab.start, eos=vocab.end, pad=vocab.pad,
+                             min_len=self.min_tokens or model.arch.min_generated_tokens,
+                             max_len=model.arch.max_generated_tokens,
+                             no_repeat_ngram=self.no_repeat_ngram)
                 # an empty decode is still an answer; the validator wants a non-empty string
                 out += [TextResponse(vocab.decode(x) or ".") for x in ids]
         return out

@@ -127,6 +127,25 @@ def test_text_generators_learn_and_decode(task):
         assert all(i >= 3 for i in seq)
 
 
+def test_repeated_ngrams_are_barred_at_decoding():
+    from models.posescript.decoding import banned_tokens, greedy
+
+    assert banned_tokens([5, 6, 7, 5, 6], 3) == {7}  # "5 6 7" exists: 7 may not follow "5 6" again
+    assert banned_tokens([5, 6, 7, 5, 6], 0) == set() and banned_tokens([5, 6], 3) == set()
+    assert banned_tokens([5, 5], 1) == {5}
+    torch.manual_seed(0)
+    vocab = Vocabulary.build(WORDS)
+    model = build_model("pose_to_text", replace(SMOKE, arch=replace(SMOKE.arch, max_generated_tokens=40)),
+                        len(vocab)).eval()
+    memory = model.memory(torch.zeros(3, 22, 3) + torch.arange(3.0)[:, None, None] * 0.2)
+    args = dict(bos=vocab.start, eos=vocab.end, pad=vocab.pad, min_len=30, max_len=40)
+    plain = greedy(model.text_decoder, memory, **args)
+    assert plain == model.text_decoder.generate_greedy(memory, **args)  # n = 0 is upstream's greedy
+    for seq in greedy(model.text_decoder, memory, no_repeat_ngram=2, **args):
+        bigrams = list(zip(seq, seq[1:]))
+        assert len(bigrams) == len(set(bigrams)) and all(t >= 3 for t in seq)
+
+
 def test_training_is_deterministic_and_checkpoints_round_trip(mini_data, tmp_path):
     vocab = family_vocabulary(mini_data, ("text_to_pose", "pose_to_text"))
     a, report = train_model("text_to_pose", mini_data, SMOKE, vocab, seed=3, log=None)
