@@ -8,7 +8,6 @@ of Hugging Face's generation) stops the loops without changing the model. n = 0 
 
 from __future__ import annotations
 
-import torch
 
 
 def banned_tokens(seq: list[int], n: int) -> set[int]:
@@ -19,36 +18,9 @@ def banned_tokens(seq: list[int], n: int) -> set[int]:
     return {seq[i + n - 1] for i in range(len(seq) - n + 1) if tuple(seq[i:i + n - 1]) == prefix}
 
 
-@torch.no_grad()
 def greedy(decoder, memory, *, bos: int, eos: int, pad: int, min_len: int, max_len: int,
            no_repeat_ngram: int = 0) -> list[list[int]]:
-    """Token ids after <start>, up to <end> excluded; <end> barred before `min_len` tokens (upstream's rule)."""
-    if no_repeat_ngram <= 0:
-        return decoder.generate_greedy(memory, bos=bos, eos=eos, pad=pad, min_len=min_len, max_len=max_len)
-    B = memory.shape[0]
-    tokens = torch.full((B, 1), bos, dtype=torch.long, device=memory.device)
-    done = torch.zeros(B, dtype=torch.bool, device=memory.device)
-    for step in range(1, max_len):
-        lengths = torch.full((B,), tokens.shape[1], dtype=torch.long, device=memory.device)
-        logits = decoder(memory, tokens, lengths)[:, -1]
-        if step < min_len:
-            logits[:, eos] = -torch.inf
-        logits[:, [pad, bos]] = -torch.inf  # never a word (a <pad> would hide a repeat once dropped)
-        rows = tokens.tolist()
-        for b in range(B):
-            for t in banned_tokens(rows[b], no_repeat_ngram):
-                if t != eos:
-                    logits[b, t] = -torch.inf
-            if torch.isinf(logits[b]).all():  # everything barred: the text ends here
-                logits[b, eos] = 0.0
-        nxt = logits.argmax(-1)
-        nxt[done] = pad
-        tokens = torch.cat([tokens, nxt[:, None]], 1)
-        done |= nxt == eos
-        if done.all():
-            break
-    out = []
-    for row in tokens[:, 1:].tolist():
-        row = row[:row.index(eos)] if eos in row else row
-        out.append([t for t in row if t != pad])
-    return out
+    """Token ids after <start>, up to <end> excluded; <end> barred before `min_len` tokens (upstream's rule), and
+    repeated `no_repeat_ngram`-grams barred (the loop lives in the decoder: TextDecoder.generate_greedy)."""
+    return decoder.generate_greedy(memory, bos=bos, eos=eos, pad=pad, min_len=min_len, max_len=max_len,
+                                   no_repeat_ngram=no_repeat_ngram)

@@ -224,9 +224,13 @@ class TextDecoder(nn.Module):
 
     @torch.no_grad()
     def generate_greedy(self, memory, *, bos: int, eos: int, pad: int, min_len: int = 10,
-                        max_len: int = 200) -> list[list[int]]:
+                        max_len: int = 200, no_repeat_ngram: int = 0) -> list[list[int]]:
         """Greedy decoding as upstream's TextDecoder.generate_greedy: <end> is barred until `min_len` tokens (the
-        <start> included), at most `max_len`; returns the ids after <start>, up to <end> excluded."""
+        <start> included), at most `max_len`; returns the ids after <start>, up to <end> excluded. With
+        `no_repeat_ngram` = n > 0, a token that would repeat an n-gram is barred too (models/posescript/decoding.py
+        says why); 0 is upstream's plain greedy."""
+        from models.posescript.decoding import banned_tokens
+
         B = memory.shape[0]
         tokens = torch.full((B, 1), bos, dtype=torch.long, device=memory.device)
         done = torch.zeros(B, dtype=torch.bool, device=memory.device)
@@ -235,6 +239,15 @@ class TextDecoder(nn.Module):
             logits = self.forward(memory, tokens, lengths)[:, -1]
             if step < min_len:
                 logits[:, eos] = -torch.inf
+            if no_repeat_ngram > 0:
+                logits[:, [pad, bos]] = -torch.inf  # never a word (a <pad> would hide a repeat once dropped)
+                rows = tokens.tolist()
+                for b in range(B):
+                    for t in banned_tokens(rows[b], no_repeat_ngram):
+                        if t != eos:
+                            logits[b, t] = -torch.inf
+                    if torch.isinf(logits[b]).all():  # everything barred: the text ends here
+                        logits[b, eos] = 0.0
             nxt = logits.argmax(-1)
             nxt[done] = pad
             tokens = torch.cat([tokens, nxt[:, None]], 1)
