@@ -1,11 +1,14 @@
 """The evaluation loop: adapter x tasks -> cached responses -> scores -> result files.
 
 Order of work, so that failures come early and nothing is lost:
-1. every task is checked against the adapter's supported tasks before any data is loaded;
-2. per task: load the split, build requests, look them up in the response cache;
-3. the misses go to the adapter in batches; each batch is validated and committed to the cache at once (a killed
-   run resumes from there);
-4. the task scores the whole split; the result JSON and per-sample JSONL are written atomically.
+1. every task is checked against the adapter's supported tasks, and every result path against the output folder,
+   before any data is loaded; an adapter that answers from a file checks the whole run's requests first;
+2. per task: load the split, build requests, look them up in the response cache (cached answers are validated
+   again, as fresh ones);
+3. the misses go to the adapter in batches (round-robin across the processes of a launched run); each batch is
+   validated and committed to the cache at once (a killed run resumes from there);
+4. the task scores the whole split;
+5. once every task is scored, the result JSONs and per-sample JSONLs are written atomically (all or nothing).
 """
 
 from __future__ import annotations
