@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
-
 TASKS = {"random": ["pose_to_text/embedded", "text_to_pose/embedded"],
          "mean_pose": ["text_to_pose/embedded", "pose_edit/embedded"]}
 
@@ -54,7 +52,8 @@ def results(out: Path) -> dict:
     return found
 
 
-@pytest.mark.parametrize("model", ["random", "mean_pose"])
+# mean_pose in the default suite (about 35 s on 2 cores), random with the slow tests
+@pytest.mark.parametrize("model", [pytest.param("random", marks=pytest.mark.slow), "mean_pose"])
 def test_two_processes_score_like_one(small_world, tmp_path, model):
     one, two = tmp_path / "one", tmp_path / "two"
     launch(1, model, one)
