@@ -13,6 +13,7 @@ without such texts is skipped, with the reason printed and recorded. Examples:
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from benchmark.retrieval.config import DEFAULT_DATASET_CONFIG, KINDS, RECIPES
@@ -49,7 +50,8 @@ def run(args) -> int:
         raise InputError(f"must be >= 1, got {args.epochs}", field="--epochs")
     if args.seed < 0:
         raise InputError(f"must be >= 0, got {args.seed}", field="--seed")
-    if not args.quiet:
+    # under a launcher, the main process (RANK 0) alone logs and prints
+    if not args.quiet and os.environ.get("RANK", "0") == "0":
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     config = args.config or DEFAULT_DATASET_CONFIG[args.kind]
     splits = load_task_splits(args.dataset, config)
@@ -57,6 +59,8 @@ def run(args) -> int:
     result = train_retrieval(args.kind, splits, config=args.recipe, seed=args.seed, backbone=args.backbone,
                              output_dir=args.output, name=args.name, dataset_info=info, epochs=args.epochs,
                              progress=not args.quiet)
+    if not result.is_main:
+        return 0
     for stage in result.stages:
         if stage.status == "skipped":
             print(f"skipped {stage.name} ({'/'.join(stage.text_kinds)} texts): {stage.reason}")

@@ -16,6 +16,8 @@ with a logged reason that is also written to the checkpoint's config.
 Determinism: data order, text choice and flips come from numpy Generators seeded from (seed, stage); torch's global
 RNG (initialisation, dropout) is forked, seeded with `seed` and restored afterwards, and deterministic algorithms are
 switched on for the duration; so the same seed gives the same weights on the same machine and thread count.
+Under `accelerate launch` / torchrun, the processes share each batch (benchmark.retrieval.processes) and train the
+weights one process trains, up to float summation order; only the main process writes the checkpoint.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from benchmark.retrieval.evaluator import RetrievalEvaluator, make_evaluator, to
 from benchmark.retrieval.flip import flip_poses, flip_texts
 from benchmark.retrieval.loss import symmetric_bbc
 from benchmark.retrieval.models import RetrievalModel, build_model
+from benchmark.retrieval.processes import Processes
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +77,7 @@ class TrainingResult:
     config: dict
     stages: list[StageReport]
     checkpoint_dir: Path | None = None
+    is_main: bool = True  # False in the other processes of a launched run, which write nothing
 
     @property
     def selected(self) -> dict:
@@ -152,8 +156,10 @@ def length_bucketed_batches(order: np.ndarray, lengths: np.ndarray, batch_size: 
 
 def _run_stage(model: RetrievalModel, backbone: Backbone, stage: StageConfig, train: RetrievalItems,
                val: RetrievalItems, rng: np.random.Generator, report: StageReport, eval_batch_size: int,
-               progress: bool, label: str) -> dict[str, torch.Tensor]:
-    """Train `model` in place for one stage; returns the state of the best validation epoch."""
+               progress: bool, label: str, processes: Processes) -> dict[str, torch.Tensor]:
+    """Train `model` in place for one stage; returns the state of the best validation epoch. Under a launcher,
+    every process draws the same batches, flips and texts (the same seeded rng) and encodes its slice of the
+    texts (see benchmark.retrieval.processes)."""
     optimizer = torch.optim.Adam(model.parameter_groups(), lr=stage.lr, weight_decay=0.0)
     n, bsz = len(train), stage.batch_size
     n_batches = n // bsz
@@ -183,10 +189,13 @@ def _run_stage(model: RetrievalModel, backbone: Backbone, stage: StageConfig, tr
             inputs = [torch.from_numpy(x[idx]) for x in train.inputs]
             if flip_draw is not None:
                 texts, inputs = _flip_batch(texts, inputs, flip_draw[idx], rng)
-            ids, lengths = tokenize(backbone, texts, max_tokens)
-            loss = symmetric_bbc(model.encode_texts(ids, lengths), model.encode_inputs(*inputs), model.temperature)
+            mine = processes.shard(len(texts))
+            ids, lengths = tokenize(backbone, texts[mine], max_tokens)
+            text_emb = processes.gather_with_grad(model.encode_texts(ids, lengths), len(texts))
+            loss = symmetric_bbc(text_emb, model.encode_inputs(*inputs), model.temperature)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            processes.average_gradients(model.parameters())
             optimizer.step()
             lr = optimizer.param_groups[0]["lr"]  # the rate this batch used
             if per_batch and (epoch, b) != (stage.epochs, n_batches - 1):  # the last batch ends the schedule
@@ -246,6 +255,8 @@ def train_retrieval(kind: str, splits, *, config: TrainConfig | str = "cpu", see
     _, val_split = split_of(splits, VALIDATION_SPLIT_NAMES, source)
     loaded = load_backbone(backbone)
     label = kind
+    processes = Processes()
+    progress = progress and processes.is_main
 
     reports: list[StageReport] = []
     with seeded_torch(seed):
@@ -259,13 +270,16 @@ def train_retrieval(kind: str, splits, *, config: TrainConfig | str = "cpu", see
             val = _items(val_split, kind, stage, cfg, f"{source}:val")
             report.n_train, report.n_train_texts, report.n_val = len(train), len(train.texts), len(val)
             reason = _skip_reason(stage, train, val)
+            if not reason and stage.batch_size < processes.world:
+                raise InputError(f"a batch of {stage.batch_size} cannot be shared by {processes.world} processes",
+                                 field="batch_size", hint=f"use at least {processes.world} or fewer processes")
             if reason:
                 report.status, report.reason = "skipped", reason
                 logger.warning("%s: skipping the %s stage: %s", label, stage.name, reason)
                 continue
             rng = np.random.default_rng([seed, stage_index])
             best_state = _run_stage(model, loaded, stage, train, val, rng, report, cfg.eval_batch_size, progress,
-                                    label)
+                                    label, processes)
             model.load_state_dict(best_state)  # the next stage starts from, and the result is, the best epoch
     ran = [r for r in reports if r.status == "trained"]
     if not ran:
@@ -288,8 +302,8 @@ def train_retrieval(kind: str, splits, *, config: TrainConfig | str = "cpu", see
         "selected": {"stage": final.name, "epoch": final.best_epoch, "val_metrics": final.best_metrics},
     }
     evaluator = make_evaluator(model, loaded, name=run_config["name"], config=run_config)
-    result = TrainingResult(evaluator, run_config, reports)
-    if output_dir is not None:
+    result = TrainingResult(evaluator, run_config, reports, is_main=processes.is_main)
+    if output_dir is not None and processes.is_main:  # the other processes hold the same weights
         from benchmark.retrieval.checkpoint import TRAINING_LOG_FILE, load_evaluator, save_checkpoint
 
         log = {"stages": [{**r.summary(), "seconds": r.seconds, "history": r.history} for r in reports]}
