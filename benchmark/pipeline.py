@@ -122,7 +122,9 @@ def evaluator_results(world, evaluators: dict, output: Path, *, seed: int, resam
 
 
 def missing_reasons(adapters, tasks_by_name) -> dict[tuple[str, str], str]:
-    """Why a leaderboard cell is empty besides "the adapter does not do the task": the task's data is not here."""
+    """Why a leaderboard cell of this run's adapters is empty: the adapter does not do the task (said from its meta,
+    since a result's name, e.g. posescript-tiny, need not be the registered name the board could look up), or the
+    task's data is not here."""
     reasons = {}
     for name, task in tasks_by_name.items():
         try:
@@ -130,7 +132,9 @@ def missing_reasons(adapters, tasks_by_name) -> dict[tuple[str, str], str]:
         except BenchmarkError:
             available = False
         for adapter in adapters:
-            if adapter.meta.supports(task.spec.task_id) and not available:
+            if not adapter.meta.supports(task.spec.task_id):
+                reasons[(adapter.meta.name, name)] = f"n/a: {adapter.meta.name} does not do {task.spec.task_id}"
+            elif not available:
                 reasons[(adapter.meta.name, name)] = (f"dataset {task.spec.dataset.repo} is not built here "
                                                       "(needs the licensed source data; see README)")
     return reasons

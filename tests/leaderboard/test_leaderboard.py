@@ -75,6 +75,22 @@ def test_unsupported_tasks_show_as_na():
     assert "| copy_source | n/a | n/a | 50.0 |" in md and "n/a: the model does not do this task" in md
 
 
+def test_a_run_adapter_named_apart_from_its_registry_entry_is_na_on_what_it_does_not_do():
+    # a result's adapter name (posefix-tiny) is not the registered name (posefix): the run's adapters say n/a
+    from types import SimpleNamespace
+
+    from benchmark.pipeline import missing_reasons
+
+    meta = SimpleNamespace(name="posefix-tiny", supports=lambda task_id: task_id == "pose_edit")
+    task = lambda name: SimpleNamespace(fingerprint=lambda: "f1",  # noqa: E731
+                                        spec=SimpleNamespace(task_id=name.split("/")[0], dataset=None))
+    reasons = missing_reasons([SimpleNamespace(meta=meta)], {t: task(t) for t in
+                                                              ("pose_to_text/embedded", "pose_edit/embedded")})
+    assert reasons == {("posefix-tiny", "pose_to_text/embedded"): "n/a: posefix-tiny does not do pose_to_text"}
+    md = to_markdown(build_table(SPEC, [result("pose_edit/embedded", "posefix-tiny", {"mpjpe": 50.0})], reasons))
+    assert "| posefix-tiny | n/a | n/a | 50.0 |" in md
+
+
 def test_formats(tmp_path):
     table = build_table(SPEC, [result("pose_to_text/embedded", "m", {"r_precision@1": 12.5, "bleu": 3.0})])
     rows = list(csv.DictReader(io.StringIO(to_csv(table))))
