@@ -6,6 +6,8 @@
                                                    tokenizer) on their base model and pose tokenizer
     unipose:train=DIR,preset=tiny                  train the preset on DIR's train splits first (cached), as the
                                                    main job does on the embedded world
+    unipose:checkpoint=DIR,device=cuda             where the model answers: auto (default: the GPU when torch sees
+                                                   one, else the CPU), cpu, cuda or cuda:N
 
 Requests arrive with the task's filled-in instruction; its placeholders (<pose>, <poseA>, <image>, ...) become
 pose tokens and image features. Decoding is greedy, so a request for several samples gets the same pose repeated.
@@ -51,14 +53,34 @@ def _weights_digest(folder: Path) -> str:
     return h.hexdigest()[:12]
 
 
+def _device(name: str):
+    """The torch device of the adapter's `device` argument; "auto" is the GPU when torch sees one (the small preset
+    answers the seven test splits in minutes there, far slower on a CPU)."""
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        target = torch.device(name)
+    except RuntimeError:
+        raise InputError(f"device {name!r} is not a torch device", field="device",
+                         hint="use auto, cpu, cuda or cuda:N") from None
+    if target.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"device {name!r}: torch sees no GPU here", field="device", hint="use device=cpu or auto")
+    if target.type not in ("cpu", "cuda"):
+        raise InputError(f"device {name!r} is not supported (cpu or cuda)", field="device",
+                         hint="use auto, cpu, cuda or cuda:N")
+    return target
+
+
 class UniPoseAdapter(ModelAdapter):
     SUMMARY = "UniPose (CVPR'25), the reference model: pose tokens, mixed attention, visual processor"
-    ARGUMENTS = ("checkpoint", "train", "preset", "seed", "language_model", "vqvae", "batch_size")
+    ARGUMENTS = ("checkpoint", "train", "preset", "seed", "language_model", "vqvae", "batch_size", "device")
     TASKS = ALL_TASKS
 
     def __init__(self, checkpoint: str | None = None, train: str | None = None, preset: str = "tiny",
                  seed: str = "0", language_model: str | None = None, vqvae: str | None = None,
-                 batch_size: str = "32"):
+                 batch_size: str = "32", device: str = "auto"):
         from models.unipose.checkpoint import load_unipose
 
         try:
@@ -66,13 +88,14 @@ class UniPoseAdapter(ModelAdapter):
         except ValueError:
             raise InputError(f"seed and batch_size must be integers, got {seed!r} / {batch_size!r}",
                              field="unipose arguments") from None
+        target = _device(device)  # checked before any training or loading
         if checkpoint is None:
             if train is None:
                 raise InputError("UniPose needs checkpoint=DIR (trained weights) or train=DIR (a dataset folder "
                                  "to train the preset on)", field="unipose arguments")
             checkpoint = trained_checkpoint(train, preset, seed_value)
         folder = Path(checkpoint)
-        self.model = load_unipose(folder, language_model=language_model, vqvae=vqvae)
+        self.model = load_unipose(folder, language_model=language_model, vqvae=vqvae).to(target)
         info = self.model.info
         tasks = ALL_TASKS if self.model.visual is not None else tuple(
             t for t in ALL_TASKS if not t.startswith("image") and t != "pose_estimation")

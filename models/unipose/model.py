@@ -73,7 +73,10 @@ class UniPose(nn.Module):
             return None
         fused = torch.stack(images) if isinstance(images[0], torch.Tensor) else self.tower_features(images)
         projector = self.visual.projector
-        return projector(fused.to(projector[0].weight.dtype)).to(self.dtype)
+        # training passes the towers' features cached on the CPU (models.unipose.stages): they follow the projector
+        # to its device (a GPU once accelerate has prepared the model)
+        weight = projector[0].weight
+        return projector(fused.to(weight.device, weight.dtype)).to(self.dtype)
 
     def embed(self, ids: torch.Tensor, images: list, image_features: torch.Tensor | None = None) -> torch.Tensor:
         """Token embeddings with the image slots replaced by projected image features (in slot order)."""
@@ -145,7 +148,7 @@ class UniPose(nn.Module):
         first[..., eos] = float("-inf")  # at least one token: an empty description is no answer
         token = self._text_argmax(first)
         generated = [token]
-        done = token == eos
+        done = (token == eos).cpu()  # kept on the CPU, where each step's update is computed
         for _ in range(max_new_tokens - 1):
             if bool(done.all()):
                 break

@@ -32,3 +32,20 @@ def test_arguments_are_checked():
         UniPoseAdapter()
     with pytest.raises(InputError, match="integers"):
         UniPoseAdapter(checkpoint="x", seed="abc")
+
+
+def test_the_device_argument_is_checked_before_anything_is_loaded():
+    import torch
+
+    from models.unipose.adapter import UniPoseAdapter, _device
+
+    assert _device("cpu") == torch.device("cpu")
+    assert _device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    # the checkpoint folder does not exist: the device is refused first
+    with pytest.raises(InputError, match="not a torch device"):
+        UniPoseAdapter(checkpoint="no-such-folder", device="gpu0")
+    with pytest.raises(InputError, match="not supported"):
+        UniPoseAdapter(checkpoint="no-such-folder", device="meta")
+    if not torch.cuda.is_available():
+        with pytest.raises(InputError, match="sees no GPU"):
+            UniPoseAdapter(checkpoint="no-such-folder", device="cuda")

@@ -162,3 +162,18 @@ def test_training_lowers_the_loss_and_trains_only_what_it_should(model):
     # the memorised pose comes back through one-pass decoding
     codes = m.generate_codes(examples[:1])
     assert (codes[0].numpy() == examples[0].answer_codes).mean() > 0.9
+
+
+def test_cached_tower_features_follow_the_projector_to_its_device():
+    """Training hands `image_features` the towers' features cached on the CPU while accelerate has moved the
+    projector to the GPU; a projector on the meta device stands in for the GPU here (a device mismatch raises the
+    same way, and the meta device computes shapes only)."""
+    from types import SimpleNamespace
+
+    from models.unipose.model import UniPose
+
+    projector = torch.nn.Sequential(torch.nn.Linear(6, 4), torch.nn.GELU(), torch.nn.Linear(4, 4)).to("meta")
+    stand_in = SimpleNamespace(visual=SimpleNamespace(projector=projector), dtype=torch.float32)
+    features = [torch.zeros(3, 6, dtype=torch.float64), torch.ones(3, 6, dtype=torch.float64)]
+    out = UniPose.image_features(stand_in, features)
+    assert out.device.type == "meta" and out.shape == (2, 3, 4) and out.dtype == torch.float32
