@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("benchmark.cli.run", "the main job: build the embedded world, load its frozen evaluators, evaluate "
                                  "every adapter on the seven tasks, write the leaderboards"),
     "evaluate": ("benchmark.cli.evaluate", "evaluate one model adapter on tasks (cached, resumable)"),
+    "predict": ("benchmark.cli.predict", "write one model adapter's answers to tasks as a predictions file, unscored"),
     "compare": ("benchmark.cli.compare", "is model A better than model B: paired tests per metric on the same rows"),
     "leaderboard": ("benchmark.cli.leaderboard", "build the leaderboard tables from result files"),
     "ls": ("benchmark.cli.ls", "list tasks, models, metrics or leaderboards"),
