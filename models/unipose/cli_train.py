@@ -28,13 +28,15 @@ def add_arguments(parser):
     parser.add_argument("--language-model", default=None,
                         help="local path of the base language model (paper preset: llava-v1.6-mistral-7b)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=None,
-                        help="override every LM stage's optimiser steps (a short run, e.g. to check a preset)")
+    parser.add_argument("--steps", type=int, nargs="+", default=None, metavar="N",
+                        help="override the LM stages' optimiser steps: one N for all three, or three (alignment, "
+                             "projector, instruction), e.g. a short run to check a preset or a GPU's time budget")
 
 
 def run(args) -> int:
     from dataclasses import replace
 
+    from benchmark.errors import InputError
     from models.unipose.presets import get_preset
     from models.unipose.data import default_train_dir
     from models.unipose.stages import train_unipose
@@ -42,8 +44,13 @@ def run(args) -> int:
     train = default_train_dir(args.train)
     preset = get_preset(args.preset)
     if args.steps is not None:
-        preset = replace(preset, **{s: replace(getattr(preset, s), steps=args.steps, epochs=None)
-                                   for s in ("alignment", "projector", "instruction")})
+        lm_stages = ("alignment", "projector", "instruction")
+        if len(args.steps) not in (1, len(lm_stages)) or min(args.steps) < 1:
+            raise InputError(f"--steps takes one positive number or three (alignment, projector, instruction), "
+                             f"got {' '.join(map(str, args.steps))}", field="--steps")
+        steps = args.steps * len(lm_stages) if len(args.steps) == 1 else args.steps
+        preset = replace(preset, **{s: replace(getattr(preset, s), steps=n, epochs=None)
+                                   for s, n in zip(lm_stages, steps)})
     output = args.output or Path("outputs") / f"unipose-{args.preset}"
     final = train_unipose(train, preset, output, seed=args.seed, stages=tuple(args.stages),
                           language_model=args.language_model)
