@@ -11,6 +11,7 @@ found as `evaluate` finds them (the newest embedded world, or --dataset-dir REPO
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 
@@ -25,6 +26,9 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, default=0, help="seed of templates and samples (default 0, as evaluate)")
     parser.add_argument("--batch-size", type=int, default=None, help="requests per adapter call")
     parser.add_argument("--cache", default=None, help="response cache file (default: the suite's)")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="leave out a task whose answers fail (named on stderr, exit status 1) and write the "
+                             "others, instead of writing nothing")
 
 
 def run(args) -> int:
@@ -44,9 +48,11 @@ def run(args) -> int:
     tasks = [get_task(name, ctx) for name in resolve_tasks(args.tasks)]
     adapter = load_adapter(args.model, **adapter_defaults(ctx, tasks))
     with ResponseCache(args.cache or workspace.cache_path()) as cache:
-        path = write_predictions(adapter, tasks, args.out, cache, limit=args.limit, split=args.split,
-                                 batch_size=args.batch_size)
+        path, skipped = write_predictions(adapter, tasks, args.out, cache, keep_going=args.keep_going,
+                                          limit=args.limit, split=args.split, batch_size=args.batch_size)
     n = sum(1 for _ in path.open(encoding="utf-8"))
     print(f"{n} predictions of {adapter.meta.name} (revision {adapter.meta.revision}) on "
-          f"{', '.join(t.name for t in tasks)}: {path}")
-    return 0
+          f"{', '.join(t.name for t in tasks if t.name not in skipped)}: {path}")
+    for name, message in skipped.items():
+        print(f"unipose-bench predict: left out {name}: {message}", file=sys.stderr)
+    return 1 if skipped else 0

@@ -10,7 +10,7 @@ interrupted export resumes, and a file holds only answers `evaluate` would have 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -44,11 +44,27 @@ def prediction_records(adapter, task, cache, *, limit: int | None = None, split:
     return [response_record(r, a) for r, a in zip(requests, responses)]
 
 
-def write_predictions(adapter, tasks: Sequence, path: str | Path, cache, **options) -> Path:
+def write_predictions(adapter, tasks: Sequence, path: str | Path, cache, *, keep_going: bool = False,
+                      **options) -> tuple[Path, dict[str, str]]:
     """Write the records of every task in `tasks` (loaded `Task`s) to the JSONL file `path`, atomically, once all
-    are answered; returns the path. `options`: those of `prediction_records`."""
+    are answered. Returns the path and the tasks left out: with `keep_going`, a task whose answers fail (an invalid
+    response, say) is left out of the file with its error, and the others are written (whatever was answered stays
+    in the cache); without it the error is raised and nothing is written. `options`: those of
+    `prediction_records`."""
+    from benchmark.errors import BenchmarkError
     from benchmark.evaluation.runner import check_support
 
     check_support(adapter, tasks)
-    records: Iterator[dict] = (rec for task in tasks for rec in prediction_records(adapter, task, cache, **options))
-    return write_text_atomic(path, "".join(json.dumps(rec) + "\n" for rec in records))
+    records: list[dict] = []
+    skipped: dict[str, str] = {}
+    for task in tasks:
+        try:
+            records += prediction_records(adapter, task, cache, **options)
+        except BenchmarkError as exc:
+            if not keep_going:
+                raise
+            skipped[task.name] = " ".join(str(exc).split())
+    if not records:
+        raise BenchmarkError("no task was answered, nothing was written: " + "; ".join(
+            f"{name}: {message}" for name, message in skipped.items()))
+    return write_text_atomic(path, "".join(json.dumps(rec) + "\n" for rec in records)), skipped

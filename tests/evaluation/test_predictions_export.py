@@ -48,11 +48,13 @@ def test_the_file_reads_back_as_the_answers_given(tasks, tmp_path):
 
     adapter = _Echo(tuple(t.spec.task_id for t in tasks))
     with ResponseCache(tmp_path / "cache.sqlite") as cache:
-        path = write_predictions(adapter, tasks, tmp_path / "preds.jsonl", cache, limit=LIMIT, progress=False)
+        path, skipped = write_predictions(adapter, tasks, tmp_path / "preds.jsonl", cache, limit=LIMIT,
+                                          progress=False)
+        assert skipped == {}
         calls = adapter.calls
         assert calls > 0
         # a second export is served from the cache, byte for byte the same file
-        again = write_predictions(adapter, tasks, tmp_path / "again.jsonl", cache, limit=LIMIT, progress=False)
+        again, _ = write_predictions(adapter, tasks, tmp_path / "again.jsonl", cache, limit=LIMIT, progress=False)
         assert adapter.calls == calls and again.read_bytes() == path.read_bytes()
     records = [json.loads(line) for line in path.read_text().splitlines()]
     assert len(records) == len(tasks) * LIMIT
@@ -88,3 +90,25 @@ def test_the_command_writes_the_file_and_refuses_an_unsupported_task(small_world
     assert main(["predict", "--model", "mean_pose", "--tasks", "pose_to_text/embedded", "--out", str(refused),
                  "--cache", cache]) == 2
     assert "does not support pose_to_text" in capsys.readouterr().err and not refused.exists()
+
+
+class _EmptyOnPoseDiff(_Echo):
+    def describe(self, requests):
+        answers = super().describe(requests)
+        return [TextResponse(" ") if r.task.startswith("pose_diff") else a for r, a in zip(requests, answers)]
+
+
+def test_a_failing_task_is_left_out_only_when_asked(tasks, tmp_path):
+    from benchmark.evaluation.predictions_export import write_predictions
+    from benchmark.evaluation.validate import InvalidResponse
+
+    adapter = _EmptyOnPoseDiff(tuple(t.spec.task_id for t in tasks))
+    with ResponseCache(tmp_path / "cache.sqlite") as cache:
+        with pytest.raises(InvalidResponse, match="empty"):
+            write_predictions(adapter, tasks, tmp_path / "all.jsonl", cache, limit=LIMIT, progress=False)
+        assert not (tmp_path / "all.jsonl").exists()
+        path, skipped = write_predictions(adapter, tasks, tmp_path / "some.jsonl", cache, keep_going=True,
+                                          limit=LIMIT, progress=False)
+    assert list(skipped) == ["pose_diff/embedded"] and "empty" in skipped["pose_diff/embedded"]
+    written = {json.loads(line)["task"] for line in path.read_text().splitlines()}
+    assert written == {t.name for t in tasks} - {"pose_diff/embedded"}
