@@ -87,6 +87,10 @@ receive() {
         "$PYTHON" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
             --target "$DEVHOME/site" "$DEVHOME"/wheels/*.whl 2>&1 | grep -v "^WARNING: Target directory" || true
         say "installed $(ls "$DEVHOME"/wheels | wc -l) wheels into $DEVHOME/site"
+        # fail here, in the first call, rather than in the background: every package the run imports, and which copy
+        "$PYTHON" -c "import importlib; print(' | '.join(f'{m} {getattr(importlib.import_module(m), \"__version__\", \"?\")}' \
+for m in ('torch', 'numpy', 'PIL', 'scipy', 'pyarrow', 'huggingface_hub', 'datasets', 'pydantic', 'transformers',
+'peft', 'accelerate', 'tokenizers', 'gguf', 'roma', 'smplx')))" || say "ERROR: a package does not import"
     fi
     write_metadata
     say "pieces of the GGUF here: $(ls "$DEVHOME/parts" | tr '\n' ' ')"
@@ -227,7 +231,7 @@ print(p, i)")
                 env "$PYTHON" -m benchmark.cli.main train-unipose --preset small --output "$RUN_DIR" \
                 --stages projector instruction --steps "$A" "$P2" "$I2" || say "stages 3-4 stopped (status $?)"
         else
-            say "too little time left for stages 3-4: the alignment checkpoint answers"
+            say "stages 3-4 not trained now: too little time left (the newest finished checkpoint answers)"
         fi
     fi
     "$PYTHON" - "$RUN_DIR" "$OUT/reports.json" <<'EOF'
