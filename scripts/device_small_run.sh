@@ -101,8 +101,12 @@ for m in ('torch', 'numpy', 'PIL', 'scipy', 'pyarrow', 'huggingface_hub', 'datas
     if [ ! -e "$DEVHOME/prep.started" ] && { [ "${SKIP_WHEELS:-0}" = 1 ] || ls "$DEVHOME"/wheels/datasets-*.whl \
             >/dev/null 2>&1; }; then
         touch "$DEVHOME/prep.started"
+        # it runs from a snapshot of the tree: the next calls' uploads rewrite the working tree under it
+        rm -rf "$DEVHOME/repo" && mkdir -p "$DEVHOME/repo"
+        (cd "$REPO" && tar --exclude=./.devrun --exclude=./.venv --exclude=./.git --exclude=./outputs -cf - .) \
+            | tar -xf - -C "$DEVHOME/repo"
         say "starting the CPU preparation in the background (log: $DEVHOME/prep.log)"
-        setsid nohup bash "$REPO/scripts/device_small_run.sh" prep >"$DEVHOME/prep.log" 2>&1 < /dev/null &
+        setsid nohup bash "$DEVHOME/repo/scripts/device_small_run.sh" prep >"$DEVHOME/prep.log" 2>&1 < /dev/null &
     fi
 }
 
