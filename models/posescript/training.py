@@ -83,11 +83,12 @@ def train_model(task: str, data: TrainingData, preset: Preset, vocab: Vocabulary
                          hint="load its released weights (checkpoint=...) or train the tiny preset")
     processes = Processes()
     slices = processes.world if slices is None else slices
-    if slices < 1 or slices % processes.world or slices > recipe.batch_size:
-        raise InputError(f"{slices} slices cannot share batches of {recipe.batch_size} among {processes.world} "
-                         "processes", field="slices",
-                         hint=f"use a multiple of {processes.world} between 1 and {recipe.batch_size}")
     rows = task_rows(data, task)
+    batch = min(recipe.batch_size, len(rows))
+    # BatchNorm needs two rows a slice in training
+    if slices < 1 or slices % processes.world or 2 * slices > batch:
+        raise InputError(f"{slices} slices cannot share batches of {batch} among {processes.world} processes",
+                         field="slices", hint=f"use a multiple of {processes.world} between 1 and {batch // 2}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)  # the same initial weights in every process
         model = build_model(task, preset, len(vocab))

@@ -86,6 +86,6 @@ def test_slices_that_cannot_share_the_batches_are_refused(small_world):
     data = TrainingData(small_world.hub_dir)
     preset = get_preset("smoke")
     vocab = family_vocabulary(data, ("text_to_pose",))
-    for slices in (0, preset.text_to_pose.batch_size + 1):
+    for slices in (0, preset.text_to_pose.batch_size // 2 + 1):  # a slice of one row: BatchNorm cannot train
         with pytest.raises(InputError, match="slices"):
             train_model("text_to_pose", data, preset, vocab, seed=0, log=None, slices=slices)
