@@ -93,7 +93,7 @@ def evaluator_results(world, evaluators: dict, output: Path, *, seed: int, resam
     dataset `repo`; cached by version + data)."""
     import datasets
 
-    from benchmark.retrieval.report import evaluator_result
+    from benchmark.retrieval.report import evaluator_result, evaluator_run_key
 
     out = []
     for kind in EVALUATOR_KINDS:
@@ -110,8 +110,9 @@ def evaluator_results(world, evaluators: dict, output: Path, *, seed: int, resam
             except ResultFileError as exc:  # damaged or edited: named, and computed again below
                 print(f"unipose-bench: warning: not reused, computed again: {exc}", file=sys.stderr, flush=True)
                 old = None
-            if (old is not None and old.dataset.fingerprint == fingerprint and old.seed == seed
-                    and old.task_version == spec.version):
+            key = evaluator_run_key(spec, evaluator, fingerprint=fingerprint, seed=seed, resamples=resamples)
+            if old is not None and old.run_key == key:
+                old._reused_from = path
                 out.append(old)
                 continue
         ds = datasets.load_dataset(str(world.hub_dir), spec.dataset.config, split=spec.dataset.split)

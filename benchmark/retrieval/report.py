@@ -5,6 +5,8 @@ as PoseScript does for its -A sets."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 
 import numpy as np
@@ -68,5 +70,19 @@ def evaluator_result(evaluator, ds, spec, *, fingerprint: str, revision: str | N
                                   sha256=evaluator.config.get("weights_sha256", ""))],
         adapter=AdapterInfo(name=evaluator.name, revision=evaluator.version, license="CC0-1.0"),
         scores=scores, main_metric=spec.main_metric, task_spec=spec.model_dump(mode="json"), seed=seed,
+        run_key=evaluator_run_key(spec, evaluator, fingerprint=fingerprint, seed=seed, resamples=resamples),
         runtime_s=round(time.perf_counter() - start, 3),
         environment=environment())
+
+
+def evaluator_run_key(spec, evaluator, *, fingerprint: str | None, seed: int, resamples: int) -> str:
+    """The run key (as benchmark.evaluation.run_key's) of scoring a retrieval evaluator's own quality on evaluator
+    task `spec`: the task, the split's content, the evaluator (name, version, weights digest), the seed and the
+    number of bootstrap resamples. The main job reuses such a result only when the key is equal."""
+    parts = {
+        "task": spec.name, "task_version": spec.version, "task_spec": spec.model_dump(mode="json"),
+        "dataset_fingerprint": fingerprint, "evaluator": evaluator.name, "evaluator_version": evaluator.version,
+        "evaluator_sha256": evaluator.config.get("weights_sha256", ""), "seed": seed,
+        "bootstrap_resamples": resamples,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8")).hexdigest()

@@ -16,8 +16,16 @@ with a logged reason that is also written to the checkpoint's config.
 Determinism: data order, text choice and flips come from numpy Generators seeded from (seed, stage); torch's global
 RNG (initialisation, dropout) is forked, seeded with `seed` and restored afterwards, and deterministic algorithms are
 switched on for the duration; so the same seed gives the same weights on the same machine and thread count.
-Under `accelerate launch` / torchrun, the processes share each batch (benchmark.retrieval.processes) and train the
-weights one process trains, up to float summation order; only the main process writes the checkpoint.
+Under `accelerate launch` / torchrun (benchmark.processes), the processes share each batch and train the weights
+one process trains, up to float summation order; only the main process writes the checkpoint. The loss (symBBC) is
+contrastive over the batch: every text is scored against every input of the *global* batch. So:
+* every process runs the pose / pair encoder on the whole global batch (a small MLP; its BatchNorm batch statistics
+  and dropout masks are then exactly one process's, which a per-process slice could not give);
+* each process encodes only its contiguous slice of the batch's texts (the GRU, the costly part), and the slices
+  are gathered with their gradients (`Processes.gather_with_grad`), so that every process's gradient of a slice
+  goes back to the process that computed it;
+* every process computes the same loss on the whole batch, so each parameter's gradient, summed over the
+  processes, is N times one process's: the gradients are averaged.
 """
 
 from __future__ import annotations
@@ -43,7 +51,7 @@ from benchmark.retrieval.evaluator import RetrievalEvaluator, make_evaluator, to
 from benchmark.retrieval.flip import flip_poses, flip_texts
 from benchmark.retrieval.loss import symmetric_bbc
 from benchmark.retrieval.models import RetrievalModel, build_model
-from benchmark.retrieval.processes import Processes
+from benchmark.processes import Processes
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +167,7 @@ def _run_stage(model: RetrievalModel, backbone: Backbone, stage: StageConfig, tr
                progress: bool, label: str, processes: Processes) -> dict[str, torch.Tensor]:
     """Train `model` in place for one stage; returns the state of the best validation epoch. Under a launcher,
     every process draws the same batches, flips and texts (the same seeded rng) and encodes its slice of the
-    texts (see benchmark.retrieval.processes)."""
+    texts (see the module's docstring)."""
     optimizer = torch.optim.Adam(model.parameter_groups(), lr=stage.lr, weight_decay=0.0)
     n, bsz = len(train), stage.batch_size
     n_batches = n // bsz

@@ -14,6 +14,20 @@ from benchmark.errors import BenchmarkError
 from benchmark.tasks.schema import TASKS, sorted_configs
 
 
+def default_train_dir(train=None):
+    """`train`, or the newest embedded world's dataset folder (what the training commands use by default)."""
+    from benchmark import workspace
+    from benchmark.errors import InputError
+
+    if train is not None:
+        return train
+    build = workspace.latest_world_id()
+    if build is None:
+        raise InputError("no embedded world is built yet", field="--train",
+                         hint="run `unipose-bench run` (or `unipose-bench build`) first, or pass --train DIR")
+    return workspace.world_hub_dir(build)
+
+
 class TrainingData:
     def __init__(self, root: str | Path, split: str = "train"):
         self.root = Path(root)

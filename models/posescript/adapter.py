@@ -52,8 +52,11 @@ def training_key(data, tasks: tuple[str, ...], preset, seed: int) -> str:
 
 
 def trained_family(family: str, tasks: tuple[str, ...], train: str | Path, preset_name: str, seed: int,
-                   log=print) -> Path:
-    """The folder with one trained model per task of `family`, trained on `train` once and cached."""
+                   log=print, slices: int | None = None) -> Path:
+    """The folder with one trained model per task of `family`, trained on `train` once and cached. Under a launcher
+    every process calls this (e.g. each process of a launched evaluation builds the adapter): they train together
+    (models/posescript/training.py), the main process alone logs and writes, and all return once it has."""
+    from benchmark.processes import Processes
     from models.baselines.training_data import TrainingData
     from models.posescript.checkpoint import CONFIG, save_model
     from models.posescript.presets import get_preset
@@ -61,16 +64,26 @@ def trained_family(family: str, tasks: tuple[str, ...], train: str | Path, prese
 
     preset = get_preset(preset_name)
     data = TrainingData(train)
-    output = workspace.home() / "models" / family / f"{preset_name}-{training_key(data, tasks, preset, seed)}"
+    processes = Processes()
+    slices = processes.world if slices is None else slices
+    key = training_key(data, tasks, preset, seed) + ("" if slices == 1 else f"-s{slices}")
+    output = workspace.home() / "models" / family / f"{preset_name}-{key}"
     missing = [t for t in tasks if not (output / t / CONFIG).is_file()]
+    processes.wait()  # every process decided what to train before the main one writes
+    log = log if processes.is_main else None
     if missing:
         vocab = family_vocabulary(data, tasks)
         for task in missing:
-            log(f"[{family}] training the {preset_name} {task} model on {data.root} (cached in {output})")
-            model, report = train_model(task, data, preset, vocab, seed=seed, log=log)
-            log(f"[{family}] {task}: {report['steps']} steps in {report['seconds']} s, loss "
-                f"{report['loss_first']['total']:.3f} -> {report['loss_last']['total']:.3f}")
+            if log:
+                log(f"[{family}] training the {preset_name} {task} model on {data.root} (cached in {output})")
+            model, report = train_model(task, data, preset, vocab, seed=seed, log=log, slices=slices)
+            if not processes.is_main:
+                continue
+            if log:
+                log(f"[{family}] {task}: {report['steps']} steps in {report['seconds']} s, loss "
+                    f"{report['loss_first']['total']:.3f} -> {report['loss_last']['total']:.3f}")
             save_model(output / task, task, model, vocab, preset_name, {**report, "train": str(data.root)})
+        processes.wait()
     return output
 
 

@@ -99,7 +99,9 @@ def save_unipose(model, folder: Path, info: dict) -> Path:
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    model.lm.save_pretrained(tmp)  # peft: adapter_config.json + adapter_model.safetensors
+    # peft: adapter_config.json + adapter_model.safetensors, with the resized embedding layers (peft's own choice
+    # when embeddings were resized; said here so that it does not warn)
+    model.lm.save_pretrained(tmp, save_embedding_layers=True)
     save_file(non_lora_state(model), tmp / f"{NON_LORA}.safetensors")
     model.tokenizer.save_pretrained(tmp)
     model.vqvae.save(tmp / "pose_vqvae")

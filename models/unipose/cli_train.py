@@ -38,7 +38,7 @@ def run(args) -> int:
 
     from benchmark.errors import InputError
     from models.unipose.presets import get_preset
-    from models.unipose.data import default_train_dir
+    from models.baselines.training_data import default_train_dir
     from models.unipose.stages import train_unipose
 
     train = default_train_dir(args.train)

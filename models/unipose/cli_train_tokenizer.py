@@ -46,9 +46,9 @@ def run(args) -> int:
     from dataclasses import replace
 
     from benchmark.errors import InputError
-    from models.unipose.tokenizer_training import (Processes, reconstruction_metrics, tokenizer_recipe,
-                                                   train_tokenizer, world_poses)
-    from models.unipose.data import default_train_dir
+    from benchmark.processes import Processes
+    from models.unipose.tokenizer_training import reconstruction_metrics, tokenizer_recipe, train_tokenizer, world_poses
+    from models.baselines.training_data import default_train_dir
     from models.unipose.vqvae import preset_config
 
     train_dir = default_train_dir(args.train)

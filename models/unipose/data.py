@@ -21,20 +21,6 @@ from models.unipose.sequences import Example
 _INPUT_KEY = {"pose_edit": {"pose_a": "pose"}}
 
 
-def default_train_dir(train=None):
-    """`train`, or the newest embedded world's dataset folder (what the training commands use by default)."""
-    from benchmark import workspace
-    from benchmark.errors import InputError
-
-    if train is not None:
-        return train
-    build = workspace.latest_world_id()
-    if build is None:
-        raise InputError("no embedded world is built yet", field="--train",
-                         hint="run `unipose-bench run` (or `unipose-bench build`) first, or pass --train DIR")
-    return workspace.world_hub_dir(build)
-
-
 def _pose_columns(task_id: str) -> tuple[tuple[str, str], ...]:
     """(column, request input key) of the task's pose inputs."""
     rename = _INPUT_KEY.get(task_id, {})

@@ -117,7 +117,7 @@ def pretrain_tiny_lm(lm, tokenizer, texts: list[str], *, steps: int, seed: int, 
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         if log is not None and (step % 50 == 0 or step == steps - 1):
             log(f"[lm-pretrain] step {step + 1}/{steps} loss {np.mean(losses[-50:]):.3f} "
                 f"({time.perf_counter() - start:.0f} s)")

@@ -35,6 +35,7 @@ import torch.nn.functional as F
 
 from benchmark.body import SMPL_BODY_22, get_body_model, rotations
 from benchmark.errors import InputError
+from benchmark.processes import Processes
 from models.unipose.vqvae import PoseVQVAE, VQVAEConfig
 
 # Body parts the joint noise picks from (upstream's TokenHMREncoder.smplx_body_parts for 22 joints).
@@ -288,46 +289,6 @@ class _BatchStream:
         return out
 
 
-class Processes:
-    """The processes a launcher (`accelerate launch`, torchrun) started to train one tokenizer together: each takes a
-    contiguous slice of every batch; the gradients and the codebook's EMA statistics are summed over all of them,
-    so that N processes train the weights one process trains on the same batches (up to float summation order).
-    One process (world size 1) when not launched."""
-
-    def __init__(self):
-        from accelerate import PartialState
-
-        state = PartialState(cpu=not torch.cuda.is_available())
-        self.rank, self.world, self.is_main = state.process_index, state.num_processes, state.is_main_process
-        # NCCL reduces tensors on the GPU only; this training runs on the CPU
-        self.device = torch.device("cuda", torch.cuda.current_device()) if (
-            self.world > 1 and torch.distributed.get_backend() == "nccl") else None
-
-    def shard(self, n: int) -> slice:
-        return slice(n * self.rank // self.world, n * (self.rank + 1) // self.world)
-
-    def sum(self, t: torch.Tensor) -> torch.Tensor:
-        if self.world == 1:
-            return t
-        moved = t.to(self.device) if self.device is not None else t.clone()
-        torch.distributed.all_reduce(moved)
-        return moved.to(t.device)
-
-    def concat(self, t: torch.Tensor) -> torch.Tensor:
-        """Every process's rows of `t`, by rank (the slices of `shard` back in batch order)."""
-        if self.world == 1:
-            return t
-        moved = t.to(self.device) if self.device is not None else t
-        sizes = [torch.zeros((), dtype=torch.long, device=moved.device) for _ in range(self.world)]
-        torch.distributed.all_gather(sizes, torch.tensor(len(t), device=moved.device))
-        longest = int(max(sizes))
-        padded = torch.zeros((longest, *t.shape[1:]), dtype=t.dtype, device=moved.device)
-        padded[:len(t)] = moved
-        parts = [torch.empty_like(padded) for _ in range(self.world)]
-        torch.distributed.all_gather(parts, padded)
-        return torch.cat([part[:int(n)] for part, n in zip(parts, sizes)]).to(t.device)
-
-
 def train_tokenizer(train_poses, val_poses, config: VQVAEConfig, *, steps: int, seed: int, batch_size: int = 256,
                     log=print, body=None, options: TrainingOptions | None = None) -> tuple[PoseVQVAE, dict]:
     """Train a PoseVQVAE for `steps` optimiser steps; return the weights with the best val MPJPE and a report:
@@ -381,11 +342,8 @@ def train_tokenizer(train_poses, val_poses, config: VQVAEConfig, *, steps: int, 
         loss = loss * ((mine.stop - mine.start) / len(target))
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
-        if processes.world > 1:
-            for p in model.parameters():
-                if p.grad is not None:
-                    p.grad.copy_(processes.sum(p.grad))
-            loss = processes.sum(loss.detach())
+        processes.sum_gradients(model.parameters())
+        loss = processes.sum(loss.detach())
         optimiser.step()
         loss_sum, ppl_sum, n_since = loss_sum + float(loss.detach()), ppl_sum + float(perplexity), n_since + 1
 

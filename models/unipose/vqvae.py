@@ -227,7 +227,7 @@ class QuantizeEMAReset(nn.Module):
         super().__init__()
         self.codebook_size, self.code_dim, self.decay = codebook_size, code_dim, decay
         self.generator = generator
-        # set while training under a launcher (models.unipose.tokenizer_training.Processes): each process holds a
+        # set while training under a launcher (benchmark.processes.Processes): each process holds a
         # slice of the batch, and the codebook follows the statistics of the whole batch
         self.processes = None
         self.register_buffer("codebook", torch.zeros(codebook_size, code_dim))

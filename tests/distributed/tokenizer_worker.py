@@ -10,7 +10,8 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
-from models.unipose.tokenizer_training import Processes, TrainingOptions, train_tokenizer
+from benchmark.processes import Processes
+from models.unipose.tokenizer_training import TrainingOptions, train_tokenizer
 from models.unipose.vqvae import preset_config
 
 if __name__ == "__main__":

@@ -319,3 +319,20 @@ def test_orphan_temporary_files_of_a_killed_run_are_removed_at_the_next_start(tm
     target = folder / "x.json"
     write_text_atomic(target, "whole\n")
     assert target.read_text() == "whole\n" and not list(folder.glob(".x.json*"))
+
+
+def test_the_main_jobs_evaluator_results_are_reused_only_with_the_same_run_key(small_world, tmp_path):
+    from benchmark import workspace
+    from benchmark.pipeline import evaluator_results
+    from benchmark.retrieval import load_evaluator
+
+    evaluators = {kind: load_evaluator(workspace.current_evaluator(small_world.build_id, kind))
+                  for kind in ("pose-text", "pair-text")}
+    first = evaluator_results(small_world, evaluators, tmp_path, seed=0, resamples=20, force=False)
+    again = evaluator_results(small_world, evaluators, tmp_path, seed=0, resamples=20, force=False)
+    assert all(r.reused_from is not None for r in again) and all(r.reused_from is None for r in first)
+    assert [r.scores for r in again] == [r.scores for r in first]
+    # another number of resamples changes the intervals: scored again, not reused
+    other = evaluator_results(small_world, evaluators, tmp_path, seed=0, resamples=30, force=False)
+    assert all(r.reused_from is None for r in other)
+    assert {r.run_key for r in other}.isdisjoint({r.run_key for r in first})
