@@ -26,7 +26,8 @@
 #
 # Settings (environment): DEVHOME, UNIPOSE_BENCH_HOME (default $DEVHOME/home), PYTHON (python3), OUT (required by
 # final), CALL_LIMIT_S (the final call's timeout, default 570), PREDICT_RESERVE_S (kept for predicting, default 150),
-# PREDICT_LIMIT (rows per task, default all: for rehearsals), PREDICT_BATCH (default 128), MIN_STAGE_STEPS (stages
+# PREP_WAIT_S (the longest wait for the background preparation, default 300), PREDICT_LIMIT (rows per task, default
+# all: for rehearsals), PREDICT_BATCH (default 128), MIN_STAGE_STEPS (stages
 # 3-4 are skipped when the time left gives fewer steps, default 20), SKIP_WHEELS=1 (an
 # environment that already has every package: rehearsals).
 set -uo pipefail
@@ -197,7 +198,16 @@ final() {
         touch "$DEVHOME/prep.started"
         prep >"$DEVHOME/prep.log" 2>&1
     fi
-    while [ ! -e "$DEVHOME/prep.DONE" ] && [ ! -e "$DEVHOME/prep.FAILED" ]; do sleep 2; done
+    local waited=0
+    while [ ! -e "$DEVHOME/prep.DONE" ] && [ ! -e "$DEVHOME/prep.FAILED" ]; do
+        if [ "$waited" -ge "${PREP_WAIT_S:-300}" ]; then  # a hung preparation must not eat the whole call
+            say "ERROR: the preparation has not finished after ${waited} s"
+            touch "$DEVHOME/prep.FAILED"
+            break
+        fi
+        sleep 2
+        waited=$((waited + 2))
+    done
     cp "$DEVHOME/prep.log" "$OUT/prep.log"
     if [ -e "$DEVHOME/prep.FAILED" ]; then
         say "ERROR: the preparation failed (world or tokenizer); see prep.log"
