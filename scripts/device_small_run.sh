@@ -24,6 +24,12 @@
 # files: predictions.jsonl, run.log, prep.log, reports.json (every stage's report), world.json (the device's build
 # record) and env.txt. A stage that overruns the budget is stopped and the previous checkpoint answers instead.
 #
+# Sizing A (measured on an NVIDIA H200, 2026-12-04, torch 2.11 + CUDA 13): the alignment stage ran at 4.2 steps/s
+# (batch 16, float32: launch-bound, not compute-bound), after about 50 s of set-up (GGUF de-quantising, the pose ViT
+# stage, sequences); the world's build took 69 s and the tokenizer 63 s in the background. A stage stopped by its
+# budget leaves no checkpoint, so keep A * 0.24 s + 50 s well inside CALL_LIMIT_S - PREDICT_RESERVE_S: with the
+# default 570 / 150 s, A <= 1000 is NOT safe; `final 600 100 300` is (there, 800 steps were stopped at step 630).
+#
 # Settings (environment): DEVHOME, UNIPOSE_BENCH_HOME (default $DEVHOME/home), PYTHON (python3), OUT (required by
 # final), CALL_LIMIT_S (the final call's timeout, default 570), PREDICT_RESERVE_S (kept for predicting, default 150),
 # PREP_WAIT_S (the longest wait for the background preparation, default 300), PREDICT_LIMIT (rows per task, default
