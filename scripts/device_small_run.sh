@@ -26,9 +26,10 @@
 #
 # Sizing A (measured on an NVIDIA H200, 2026-12-04, torch 2.11 + CUDA 13): the alignment stage ran at 4.2 steps/s
 # (batch 16, float32: launch-bound, not compute-bound), after about 50 s of set-up (GGUF de-quantising, the pose ViT
-# stage, sequences); the world's build took 69 s and the tokenizer 63 s in the background. A stage stopped by its
-# budget leaves no checkpoint, so keep A * 0.24 s + 50 s well inside CALL_LIMIT_S - PREDICT_RESERVE_S: with the
-# default 570 / 150 s, A <= 1000 is NOT safe; `final 600 100 300` is (there, 800 steps were stopped at step 630).
+# stage, sequences); the world's build took 69 s and the tokenizer 63 s in the background, and a `final` call
+# that follows the first calls at once waits about 160 s for them. A stage stopped by its budget leaves no
+# checkpoint, so keep 50 s + A / 4.2 s well inside CALL_LIMIT_S - PREDICT_RESERVE_S - that wait: there, with
+# CALL_LIMIT_S=550, 800 alignment steps were stopped at step 630; `final 400 60 200` fits such a call.
 #
 # Settings (environment): DEVHOME, UNIPOSE_BENCH_HOME (default $DEVHOME/home), PYTHON (python3), OUT (required by
 # final), CALL_LIMIT_S (the final call's timeout, default 570), PREDICT_RESERVE_S (kept for predicting, default 150),
