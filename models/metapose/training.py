@@ -27,11 +27,12 @@ from models.metapose.model import MetaPose, flip_images, flip_joints, flip_keypo
 TRAIN_TASK = "pose_estimation"
 
 
-def load_rows(data, arch):
-    """(images uint8 [N, H, W, 3], keypoints_2d [N, J, 2], root-relative joints [N, J, 3]) of the train split."""
+def load_rows(data, arch, task: str = TRAIN_TASK, joints: bool = True):
+    """(images uint8 [N, H, W, 3], keypoints_2d [N, J, 2], root-relative joints [N, J, 3] or None) of `task`'s
+    split in `data`."""
     from PIL import Image
 
-    table = data.table(TRAIN_TASK)
+    table = data.table(task)
     joint_sets = set(table["joint_set"])
     if joint_sets != {arch.joint_set}:
         raise InputError(f"the {data.split} split of {TRAIN_TASK} has joints of {sorted(joint_sets)}, this preset "
@@ -47,11 +48,16 @@ def load_rows(data, arch):
     kp = fixed_shape_array(table, "keypoints_2d").astype(np.float32)
     s = np.asarray(scale, dtype=np.float32)[:, None, :]
     kp = (kp + 0.5) * s - 0.5  # pixel centres at integers in both sizes
-    joints = fixed_shape_array(table, "joints_3d").astype(np.float32)
-    if not (np.isfinite(kp).all() and np.isfinite(joints).all()):
-        raise InputError("keypoints_2d or joints_3d hold NaN or infinite values", file=str(data.root),
+    if not np.isfinite(kp).all():
+        raise InputError(f"keypoints_2d of {task} hold NaN or infinite values", file=str(data.root),
                          field="keypoints_2d")
-    return torch.from_numpy(np.stack(images)), torch.from_numpy(kp), torch.from_numpy(joints - joints[:, :1])
+    images = torch.from_numpy(np.stack(images))
+    if not joints:
+        return images, torch.from_numpy(kp), None
+    j3d = fixed_shape_array(table, "joints_3d").astype(np.float32)
+    if not np.isfinite(j3d).all():
+        raise InputError(f"joints_3d of {task} hold NaN or infinite values", file=str(data.root), field="joints_3d")
+    return images, torch.from_numpy(kp), torch.from_numpy(j3d - j3d[:, :1])
 
 
 def _batches(n: int, batch: int, gen: torch.Generator):
