@@ -22,6 +22,7 @@ import torch
 from benchmark.body.joints import JOINT_SETS
 from benchmark.columns import fixed_shape_array
 from benchmark.errors import InputError
+from models.metapose.backbone import normalise_images
 from models.metapose.model import MetaPose, flip_images, flip_joints, flip_keypoints
 
 TRAIN_TASK = "pose_estimation"
@@ -67,8 +68,12 @@ def _batches(n: int, batch: int, gen: torch.Generator):
 
 
 def train_backbone(model: MetaPose, images, kp, recipe, gen, log=None) -> dict:
+    """The tiny backbone as a 2D keypoint model (backbone.TinyLevels.keypoint_loss), one-cycle learning rate."""
     bb, perm, width = model.backbone, model.perm, model.arch.image_width
     opt = torch.optim.AdamW(bb.parameters(), lr=recipe.backbone_lr, weight_decay=1e-4)
+    steps = recipe.backbone_epochs * -(-len(images) // recipe.backbone_batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=recipe.backbone_lr, total_steps=max(steps, 1),
+                                                pct_start=0.15)
     bb.train()
     losses = []
     for epoch in range(recipe.backbone_epochs):
@@ -77,19 +82,19 @@ def train_backbone(model: MetaPose, images, kp, recipe, gen, log=None) -> dict:
             x, y = images[idx], kp[idx]
             if torch.rand((), generator=gen) < recipe.flip_p:
                 x, y = flip_images(x), flip_keypoints(y, width, perm)
-            _, pred = model.features(x)
-            loss = (pred - y).abs().mean()
+            loss = bb.keypoint_loss(normalise_images(x), y, recipe.backbone_sigma, recipe.backbone_heatmap_weight)
             opt.zero_grad()
             loss.backward()
             opt.step()
+            sched.step()
             total, count = total + loss.item() * len(idx), count + len(idx)
         losses.append(total / count)
         if log:
-            log(f"[metapose] backbone epoch {epoch + 1}/{recipe.backbone_epochs}: keypoint L1 {losses[-1]:.2f} px")
+            log(f"[metapose] backbone epoch {epoch + 1}/{recipe.backbone_epochs}: keypoint loss {losses[-1]:.2f}")
     bb.eval()
     for p in bb.parameters():
         p.requires_grad_(False)
-    return {"backbone_l1_px_first": losses[0] if losses else None, "backbone_l1_px_last": losses[-1] if losses else None}
+    return {"backbone_loss_first": losses[0] if losses else None, "backbone_loss_last": losses[-1] if losses else None}
 
 
 @torch.no_grad()
