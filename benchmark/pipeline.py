@@ -33,7 +33,7 @@ from benchmark.worlds import WORLDS
 # tiny preset is trained on the world's train splits the first time (about 7 minutes on 2 cores), then cached; so
 # are the PoseScript / PoseFix baselines' tiny presets (about 2-3 minutes for the four models; PoseFix's tiny
 # instruction generator ends its texts too early unless held to 30 tokens, the world's median instruction length);
-# so is MetaPose's tiny preset (about a minute and a half).
+# so is MetaPose's tiny preset (about 9 minutes on one thread of a shared 2-core machine).
 MAIN_JOB_ADAPTERS = ("unipose:preset=tiny", "auto_captioner", "nearest_neighbour", "copy_source", "mean_pose",
                      "random", "blazepose", "posescript:preset=tiny", "posefix:preset=tiny,min_tokens=30",
                      "metapose:preset=tiny")
