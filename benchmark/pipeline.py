@@ -32,9 +32,11 @@ from benchmark.worlds import WORLDS
 # The adapters the main job runs (predictions_file needs a file: the ground truth is submitted as one). UniPose's
 # tiny preset is trained on the world's train splits the first time (about 7 minutes on 2 cores), then cached; so
 # are the PoseScript / PoseFix baselines' tiny presets (about 2-3 minutes for the four models; PoseFix's tiny
-# instruction generator ends its texts too early unless held to 30 tokens, the world's median instruction length).
+# instruction generator ends its texts too early unless held to 30 tokens, the world's median instruction length);
+# so is MetaPose's tiny preset (about 9 minutes on one thread of a shared 2-core machine).
 MAIN_JOB_ADAPTERS = ("unipose:preset=tiny", "auto_captioner", "nearest_neighbour", "copy_source", "mean_pose",
-                     "random", "blazepose", "posescript:preset=tiny", "posefix:preset=tiny,min_tokens=30")
+                     "random", "blazepose", "posescript:preset=tiny", "posefix:preset=tiny,min_tokens=30",
+                     "metapose:preset=tiny")
 # The comparison the main job runs so that its site has one: the model it trains against the strongest trivial
 # baseline of the embedded world (the nearest neighbour: the best trivial row on most of its tasks), as specs of
 # MAIN_JOB_ADAPTERS, on every task both do. Fewer resamples than `unipose-bench compare`'s 10000 / 1000 keep it to

@@ -90,6 +90,7 @@ def scored(small_world, tiny_vlms, tmp_path_factory):
     api = FakeApi()
     with_args = {"unipose": "unipose:preset=smoke", "posescript": "posescript:preset=smoke",
                  "posefix": "posefix:preset=smoke",
+                 "metapose": "metapose:preset=smoke",
                  "openai_compat": f"openai_compat:base_url={api.url},model=fake-vlm,timeout=10",
                  "hf_vlm": f"hf_vlm:path={tiny_vlms['llava']},max_new_tokens=8",
                  "chatpose": f"chatpose:path={tiny_vlms['chatpose']},max_new_tokens=4"}

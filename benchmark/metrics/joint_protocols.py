@@ -277,7 +277,39 @@ class BodyModelJoints(JointProtocol):
         # a protocol built on another body model than the two named ones names the joints its model returns
         return PROTOCOL_JOINT_NAMES.get(self.name) or self.body_model.joint_set.names
 
+    # True when the predictions are joints of the body model's own joint set (a joint lifter such as MetaPose)
+    # rather than poses: `with_predicted_joints`
+    joints_given = False
+
+    @property
+    def pred_is_pose(self) -> bool:
+        return not self.joints_given
+
+    def with_predicted_joints(self) -> BodyModelJoints:
+        """This protocol for predictions that are joints [N, J, 3] (metres, camera frame, root-relative) of the body
+        model's joint set (BODY_MODEL_JOINT_SETS): the ground truth's joints come from its poses as before, the
+        predicted joints are scored as given (not re-centred: a predicted root off the origin counts, as in the
+        Human3.6M P1 protocol)."""
+        import copy
+
+        out = copy.copy(self)
+        out.joints_given = True
+        out.alignment = ("ground-truth joints from its poses (pelvis at the origin); predicted joints of "
+                         f"{BODY_MODEL_JOINT_SETS.get(self.name, 'the body model')} as given, not re-centred")
+        return out
+
     def prepare(self, pred, gt):
+        if self.joints_given:
+            from benchmark.body.validation import check_poses
+
+            g = np.asarray(check_poses(_numpy(gt), field="gt"), dtype=np.float32)
+            p = as_float_array(_numpy(pred), field="pred", ndim=3, last_dim=3).astype(np.float64)
+            n_joints = len(self.joint_names)
+            if p.shape[1] != n_joints:
+                raise InputError(f"shape {list(p.shape)} is not [N, {n_joints}, 3]", field="pred",
+                                 hint=f"joints of {BODY_MODEL_JOINT_SETS.get(self.name, self.name)}, metres")
+            check_same_rows(g, p, field_a="gt", field_b="pred")
+            return p, _joints_in_batches(self.body_model, g, self.batch_size)
         p, g = _check_pose_pair(pred, gt)
         return (_joints_in_batches(self.body_model, p, self.batch_size),
                 _joints_in_batches(self.body_model, g, self.batch_size))
@@ -448,6 +480,9 @@ JOINT_PROTOCOLS = ("smplh-52-jtr", "skeleton-22", "hmr2-14", "hmr2-14-midhip", "
 PROTOCOL_JOINT_NAMES: dict[str, tuple[str, ...]] = {
     "smplh-52-jtr": SMPLH_JOINT_NAMES, "skeleton-22": SMPL_BODY_JOINT_NAMES, "hmr2-14": HMR2_EVAL_NAMES,
     "hmr2-14-midhip": HMR2_EVAL_NAMES, "h36m-17": H36M_17.names}
+# The joint set of each body-model protocol's joints: predicted joints of that set are scored by the protocol
+# directly (`BodyModelJoints.with_predicted_joints`).
+BODY_MODEL_JOINT_SETS = {"skeleton-22": "smpl-body-22", "smplh-52-jtr": "smplh-52"}
 # Protocols whose ground truth is an axis-angle pose, so that the root orientation of a predicted pose can be scored.
 POSE_GROUND_TRUTH_PROTOCOLS = ("smplh-52-jtr", "skeleton-22")
 

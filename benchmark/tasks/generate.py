@@ -110,8 +110,13 @@ class PoseEstimationTask(_PoseTask):
     def accepted_joint_sets(self) -> tuple[str, ...]:
         if self.spec.joint_protocol == "h36m-17":
             return ("h36m-17",)
+        from benchmark.metrics.joint_protocols import BODY_MODEL_JOINT_SETS
+
+        # joints of the protocol's own body model (a joint lifter), scored by the protocol (shared_scoring)
+        own = (BODY_MODEL_JOINT_SETS[self.spec.joint_protocol],) if self.spec.joint_protocol in \
+            BODY_MODEL_JOINT_SETS and SHARED_JOINTS_KEY in self.spec.metrics else ()
         # joints of another skeleton, scored on the limb joints both skeletons share (shared_scoring)
-        return SHARED_JOINT_SETS if SHARED_JOINTS_KEY in self.spec.metrics else ()
+        return own + (SHARED_JOINT_SETS if SHARED_JOINTS_KEY in self.spec.metrics else ())
 
     def requests(self, ds):
         return [self._request(row_id, {"image": image}) for row_id, image in zip(ds["id"], ds["image"])]

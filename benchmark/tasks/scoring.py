@@ -128,7 +128,7 @@ def pose_error_scores(protocol, pred, gt, *, seed: int, resamples: int, actions=
         for key in out:
             out[key].details["per_action"] = scores.details["per_action"]
     diagnostics = list(body_part_errors(joint_errors, protocol.joint_names, protocol=protocol.name).scores)
-    if ROOT_KEY in declared:
+    if ROOT_KEY in declared and getattr(protocol, "pred_is_pose", True):  # joints answers have no root rotation
         diagnostics.append(root_orientation_error(pred, gt))
     for s in diagnostics:
         if s.name in declared:

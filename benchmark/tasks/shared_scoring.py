@@ -6,7 +6,9 @@ models of the board have one number in common.
 A pose answer keeps every score of the task's joint protocol and adds the shared-joint one (from the 12 joints of the
 protocol's own skeleton). A joints answer has only the shared-joint score: MPJPE, PA-MPJPE and the per-joint
 diagnostics of the task's protocol need that protocol's joints, so they are reported as not computed, with the
-reason. An answer an adapter flags as a fallback (`PoseResponse.extras["fallback"]`, e.g. no person was found) is
+reason. Joints of the protocol's own body model (`BODY_MODEL_JOINT_SETS`, e.g. a joint lifter's `smpl-body-22` on
+skeleton-22) are scored by the protocol itself, as the poses are, except the root orientation (joints have none).
+An answer an adapter flags as a fallback (`PoseResponse.extras["fallback"]`, e.g. no person was found) is
 scored like any other and counted: `n_fallback` in the score's details, `fallback` in the per-sample records.
 """
 
@@ -29,7 +31,8 @@ def fallback_flags(responses) -> np.ndarray:
 def shared_joint_task_scores(task, protocol, responses, pred, truth):
     """(scores, per-item values) of a pose-estimation task that declares the shared-joint score; `pred` holds the
     first sample of each response (poses, or joints of one accepted joint set), `truth` the ground-truth poses."""
-    from benchmark.metrics.joint_protocols import BodyModelJoints
+    from benchmark.metrics.joint_protocols import BODY_MODEL_JOINT_SETS, BodyModelJoints
+    from benchmark.metrics.pose_diagnostics import ROOT_KEY
     from benchmark.metrics.shared_joints import pa_mpjpe_limbs12
     from benchmark.tasks.scoring import entry
 
@@ -43,8 +46,14 @@ def shared_joint_task_scores(task, protocol, responses, pred, truth):
     joint_set = next(iter(joint_sets), None)
     ctx, n = task.context, len(responses)
     own = JointSet(protocol.name, protocol.joint_names)
-    if joint_set is None:
+    own_joints = joint_set is not None and joint_set == BODY_MODEL_JOINT_SETS.get(protocol.name)
+    if joint_set is None or own_joints:
+        if own_joints:  # joints of the protocol's own body model (a joint lifter): scored as the poses are
+            protocol = protocol.with_predicted_joints()
         scores, per_item = task.pose_errors(protocol, pred, truth)
+        if own_joints and ROOT_KEY in task.spec.metrics:
+            scores[ROOT_KEY] = ScoreEntry.not_computed(ROOT_KEY, n, f"the answers are joints of {joint_set}, "
+                                                       "not poses: they have no root rotation")
         pred_joints, gt_joints = protocol.prepare(pred, truth)
         pred_set = own
     else:
@@ -59,6 +68,6 @@ def shared_joint_task_scores(task, protocol, responses, pred, truth):
     scores[SHARED_JOINTS_KEY] = entry(score, SHARED_JOINTS_KEY, seed=ctx.seed, resamples=ctx.bootstrap_resamples)
     scores[SHARED_JOINTS_KEY].details["n_fallback"] = int(flags.sum())
     per_item[SHARED_JOINTS_KEY] = np.asarray(score.details["per_sample"])
-    if joint_set is not None:
+    if joint_set is not None and not own_joints:
         per_item["fallback"] = flags
     return scores, per_item

