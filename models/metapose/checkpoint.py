@@ -92,6 +92,7 @@ def training_key(data, preset, seed: int, text_variant: str, text_encoder: str) 
 def trained_checkpoint(train: str | Path, preset_name: str, seed: int, clip: str | None = None,
                        log=print) -> Path:
     """The folder of the preset trained on `train` (trained once, then cached in the suite's home)."""
+    from benchmark.processes import Processes
     from models.baselines.training_data import TrainingData
     from models.metapose.presets import get_preset
     from models.metapose.text import text_table
@@ -105,7 +106,15 @@ def trained_checkpoint(train: str | Path, preset_name: str, seed: int, clip: str
     encoder = "minilm" if clip is None else f"clip:{clip}"
     key = training_key(data, preset, seed, "agnostic", encoder)
     output = workspace.home() / "models" / "metapose" / f"{preset_name}-{key}"
-    if (output / CONFIG).is_file():
+    # under a launcher (every process of a launched evaluation builds the adapter) the main process alone trains
+    # and writes; the others wait for its folder (the training is not shared between processes)
+    processes = Processes()
+    done = (output / CONFIG).is_file()
+    processes.wait()
+    if done:
+        return output
+    if not processes.is_main:
+        processes.wait()
         return output
     if log:
         log(f"[metapose] training the {preset_name} preset on {data.root} (cached in {output})")
@@ -117,4 +126,6 @@ def trained_checkpoint(train: str | Path, preset_name: str, seed: int, clip: str
     if log:
         log(f"[metapose] trained in {report['seconds']} s (backbone {report['seconds_backbone']} s), train MPJPE "
             f"{report['mpjpe_mm_first']:.0f} -> {report['mpjpe_mm_last']:.0f} mm")
-    return save_checkpoint(output, model, preset_name, "agnostic", encoder, {**report, "train": str(data.root)})
+    folder = save_checkpoint(output, model, preset_name, "agnostic", encoder, {**report, "train": str(data.root)})
+    processes.wait()
+    return folder

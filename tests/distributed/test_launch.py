@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 TASKS = {"random": ["pose_to_text/embedded", "text_to_pose/embedded"],
-         "mean_pose": ["text_to_pose/embedded", "pose_edit/embedded"]}
+         "mean_pose": ["text_to_pose/embedded", "pose_edit/embedded"],
+         "metapose:preset=smoke": ["pose_estimation/embedded"]}
 
 
 def free_port() -> int:
@@ -69,3 +70,13 @@ def test_two_processes_score_like_one(small_world, tmp_path, model):
     # a second launched run (new output folder, same cache) is served from the cache that rank 0 wrote
     again = launch(2, model, tmp_path / "again", cache=two / "cache.sqlite")
     assert all(n_cached == n for _, n, n_cached in results(tmp_path / "again").values()), again.stdout
+
+
+@pytest.mark.slow
+def test_a_launched_evaluation_trains_metapose_once_in_the_main_process(small_world, tmp_path):
+    # two processes first: the main one trains and writes while the other waits for the folder; then one process
+    # reuses those weights and gives the same scores
+    two = launch(2, "metapose:preset=smoke", tmp_path / "two")
+    assert two.stdout.count("[metapose] trained") == 1 and two.stdout.count("results in") == 1
+    launch(1, "metapose:preset=smoke", tmp_path / "one")
+    assert results(tmp_path / "two") and results(tmp_path / "two") == results(tmp_path / "one")
