@@ -14,6 +14,7 @@ duplicating an item inside a gallery would create ties that the original split d
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 from collections.abc import Callable
 
@@ -54,6 +55,17 @@ def resample_counts(n_items: int, n_resamples: int, rng: np.random.Generator):
         yield rng.multinomial(n_items, probabilities, size=min(block, n_resamples - start))
 
 
+@functools.lru_cache(maxsize=8)
+def seeded_resample_counts(n_items: int, n_resamples: int, seed: int) -> tuple[np.ndarray, ...]:
+    """The blocks of `resample_counts` from a generator seeded with `seed`, drawn once per process: every metric of
+    every result on a test set of N items resamples the same items (the same seed), and drawing the multinomial
+    counts cost more than all the statistics computed on them (a sixth of the main job's scoring). Read-only."""
+    blocks = tuple(resample_counts(n_items, n_resamples, np.random.default_rng(seed)))
+    for block in blocks:
+        block.flags.writeable = False
+    return blocks
+
+
 def bootstrap_sums_ci(statistics, statistic: Callable[[np.ndarray], np.ndarray], *,
                       n_resamples: int = DEFAULT_RESAMPLES, confidence: float = DEFAULT_CONFIDENCE, seed: int = 0):
     """Interval of `statistic(summed statistics)` where per-item statistics are [N, K] and `statistic` maps summed
@@ -62,8 +74,7 @@ def bootstrap_sums_ci(statistics, statistic: Callable[[np.ndarray], np.ndarray],
     if stats.ndim == 1:
         stats = stats[:, None]
     seed = _check(len(stats), n_resamples, confidence, seed)
-    rng = np.random.default_rng(seed)
-    values = [statistic(counts @ stats) for counts in resample_counts(len(stats), n_resamples, rng)]
+    values = [statistic(counts @ stats) for counts in seeded_resample_counts(len(stats), int(n_resamples), seed)]
     return percentile_interval(np.concatenate(values, axis=0), confidence)
 
 

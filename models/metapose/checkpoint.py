@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import torch
 
 from benchmark import workspace
 from benchmark.body.joints import JOINT_SETS
+from benchmark.atomic_files import atomic_folder
 from benchmark.errors import InputError
 from models.metapose.presets import Architecture
 
@@ -26,20 +26,16 @@ _CODE = ("backbone.py", "network.py", "model.py", "training.py", "text.py", "pre
 
 
 def save_checkpoint(folder: Path, model, preset: str, text_variant: str, text_encoder: str, report: dict) -> Path:
-    """Write the folder atomically (a temporary sibling renamed into place)."""
+    """Write the folder atomically (benchmark.atomic_files.atomic_folder)."""
     from safetensors.torch import save_model
 
     folder = Path(folder)
-    tmp = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    save_model(model, str(tmp / WEIGHTS))
-    config = {"model": "metapose", "preset": preset, "arch": model.arch.to_dict(), "text_variant": text_variant,
-              "text_encoder": text_encoder, "text_rows": int(model.text.shape[0]), "text_dim": int(model.text.shape[2]),
-              "report": report}
-    (tmp / CONFIG).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+    with atomic_folder(folder) as tmp:
+        save_model(model, str(tmp / WEIGHTS))
+        config = {"model": "metapose", "preset": preset, "arch": model.arch.to_dict(),
+                  "text_variant": text_variant, "text_encoder": text_encoder, "text_rows": int(model.text.shape[0]),
+                  "text_dim": int(model.text.shape[2]), "report": report}
+        (tmp / CONFIG).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
     return folder
 
 

@@ -187,9 +187,10 @@ class TransformationAlignment(nn.Module):
         hd = c // self.heads
         q = self.q(self.norm_q(x)).view(B, T * J, self.heads, hd).transpose(1, 2)
         k, v = self.kv(self.norm_kv(g.reshape(B, T * J, c))).view(B, T * J, 2, self.heads, hd).unbind(2)
-        attn = (q @ k.transpose(1, 2).transpose(-1, -2)) * hd ** -0.5
-        out = (attn.softmax(-1) @ v.transpose(1, 2)).transpose(1, 2).reshape(B, T * J, c)
-        return (x + out).view(B, T, J, c)
+        # softmax(q k^T / sqrt(hd)) v over all T x J tokens, fused: the explicit product and softmax over the 110
+        # tokens of the tiny preset were 40% of a training step on CPU
+        out = F.scaled_dot_product_attention(q, k.transpose(1, 2), v.transpose(1, 2))
+        return (x + out.transpose(1, 2).reshape(B, T * J, c)).view(B, T, J, c)
 
 
 def normalise_screen(kp: torch.Tensor, width: int, height: int) -> torch.Tensor:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import torch
 
+from benchmark.atomic_files import atomic_folder
 from benchmark.errors import InputError
 from models.posescript.presets import PRESETS, Architecture
 from models.posescript.vocab import Vocabulary
@@ -44,21 +45,15 @@ def model_class(task: str):
 
 
 def save_model(folder: Path, task: str, model, vocab: Vocabulary, preset: str, report: dict) -> Path:
-    """Write the folder atomically (a temporary sibling renamed into place)."""
-    import shutil
-
+    """Write the folder atomically (benchmark.atomic_files.atomic_folder)."""
     from safetensors.torch import save_model as save_tensors
 
     folder = Path(folder)
-    tmp = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    save_tensors(model, str(tmp / WEIGHTS))
-    config = {"task": task, "class": MODELS[task][1], "preset": preset, "arch": model.arch.to_dict(),
-              "vocabulary": vocab.words, "report": report}
-    (tmp / CONFIG).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+    with atomic_folder(folder) as tmp:
+        save_tensors(model, str(tmp / WEIGHTS))
+        config = {"task": task, "class": MODELS[task][1], "preset": preset, "arch": model.arch.to_dict(),
+                  "vocabulary": vocab.words, "report": report}
+        (tmp / CONFIG).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
     return folder
 
 

@@ -336,3 +336,21 @@ def test_the_main_jobs_evaluator_results_are_reused_only_with_the_same_run_key(s
     other = evaluator_results(small_world, evaluators, tmp_path, seed=0, resamples=30, force=False)
     assert all(r.reused_from is None for r in other)
     assert {r.run_key for r in other}.isdisjoint({r.run_key for r in first})
+
+
+def test_an_atomic_folder_replaces_the_old_one_whole_or_not_at_all(tmp_path):
+    from benchmark.atomic_files import atomic_folder
+
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    (folder / "old.txt").write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_folder(folder) as tmp:
+            (tmp / "new.txt").write_text("half")
+            raise RuntimeError("killed while writing")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt"]  # the temporary folder is gone
+    assert [p.name for p in folder.iterdir()] == ["old.txt"]  # the old folder is untouched
+    with atomic_folder(folder) as tmp:
+        (tmp / "new.txt").write_text("whole")
+        assert not (folder / "new.txt").exists()  # nothing visible under the name until the end
+    assert [p.name for p in folder.iterdir()] == ["new.txt"] and sorted(p.name for p in tmp_path.iterdir()) == ["ckpt"]

@@ -8,7 +8,7 @@ import pytest
 from benchmark.errors import InputError
 from benchmark.metrics import bootstrap, text
 from benchmark.metrics.bootstrap import (bootstrap_ci, bootstrap_mean_ci, bootstrap_sums_ci, resample_counts,
-                                         score_with_ci, scores_with_ci)
+                                         score_with_ci, scores_with_ci, seeded_resample_counts)
 from benchmark.metrics.fid import frechet_distance
 from benchmark.metrics.pose import mpjpe
 from benchmark.metrics.retrieval import recall_at_k
@@ -29,6 +29,18 @@ def test_mean_ci_equals_a_loop_over_resampled_lists():
         for row in counts:
             means.append(np.mean(np.repeat(values, row)))  # the resampled list itself
     assert (low, high) == pytest.approx(tuple(np.percentile(means, [2.5, 97.5])), rel=1e-12)
+
+
+def test_counts_drawn_once_per_process_are_the_fresh_draws_and_cannot_be_edited():
+    first = seeded_resample_counts(23, 50, 4)
+    assert seeded_resample_counts(23, 50, 4) is first  # drawn once, shared by every metric of the set
+    fresh = list(resample_counts(23, 50, np.random.default_rng(4)))
+    assert len(first) == len(fresh) and all(np.array_equal(a, b) for a, b in zip(first, fresh))
+    with pytest.raises(ValueError):
+        first[0][0, 0] = 7  # a statistic that wrote into the counts would change every later interval
+    values = np.arange(23.0)
+    assert bootstrap_mean_ci(values, n_resamples=50, seed=4) == bootstrap_mean_ci(values.copy(), n_resamples=50,
+                                                                                   seed=4)
 
 
 def test_mean_ci_has_the_normal_theory_width():

@@ -93,6 +93,23 @@ def test_saving_again_gives_the_same_version(trained, tmp_path):
     assert folder.name == result.evaluator.version
 
 
+def test_remembered_text_encodings_are_the_encodings_and_stay_unchanged(trained):
+    ev = trained["pair-text"].evaluator
+    texts = list(TEXTS) * 2
+    with torch.no_grad():
+        fresh = ev._encode_texts(ev._model64, texts, 256)  # what encode_texts computes, without its memo
+    first = ev.encode_texts(texts)
+    np.testing.assert_array_equal(first, fresh)
+    first[:] = 0.0  # a caller that writes into its array does not change what the next caller gets
+    np.testing.assert_array_equal(ev.encode_texts(texts), fresh)
+    # another list is encoded, not looked up (a batch of other lengths: the last bits may differ)
+    np.testing.assert_allclose(ev.encode_texts(texts[:3]), fresh[:3], rtol=0, atol=1e-12)
+    for i in range(12):  # older lists leave the memo, and come back encoded again, the same
+        ev.encode_texts([f"{t} {i}" for t in TEXTS])
+    assert len(ev._text_memo) <= 8
+    np.testing.assert_array_equal(ev.encode_texts(texts), fresh)
+
+
 def test_encoding_is_deterministic_and_batch_independent(trained):
     ev = trained["pose-text"].evaluator
     poses = random_poses(37, np.random.default_rng(1))
