@@ -200,20 +200,36 @@ def write_leaderboards(output: Path, adapters, ctx: TaskContext, *, progress: bo
     return written, index
 
 
-def installed_adapters(models, defaults: dict, log=print) -> tuple[tuple[str, ...], list]:
+def installed_adapters(models, defaults: dict, log=print, seconds: dict | None = None) -> tuple[tuple[str, ...], list]:
     """(specs, adapters) of `models` whose packages are installed; one whose optional extra is missing (e.g.
-    blazepose without mediapipe) is skipped with the reason logged, so the other rows still get made."""
+    blazepose without mediapipe) is skipped with the reason logged, so the other rows still get made. `seconds`,
+    if given, receives each kept spec's loading time (its training, the first time)."""
     from benchmark.errors import MissingExtra
 
     kept, adapters = [], []
     for spec in models:
+        start = time.perf_counter()
         try:
             adapters.append(load_adapter(spec, **defaults))
         except MissingExtra as exc:
             log(f"[skipped] {spec}: {exc}")
             continue
         kept.append(spec)
+        if seconds is not None:
+            seconds[spec] = time.perf_counter() - start
     return tuple(kept), adapters
+
+
+def time_summary(parts: dict[str, float], total: float) -> str:
+    """One line: where the seconds of a run went, largest first (parts under half a second are left out).
+
+    >>> time_summary({"world": 30.2, "a (load)": 0.1, "b (load)": 400.0}, 431.0)
+    'time by part: b (load) 400 s, world 30 s, other 1 s; total 431 s'
+    """
+    shown = sorted(((v, k) for k, v in parts.items() if v >= 0.5), reverse=True)
+    other = total - sum(v for v, _ in shown)
+    items = [f"{k} {v:.0f} s" for v, k in shown] + ([f"other {other:.0f} s"] if other >= 0.5 else [])
+    return f"time by part: {', '.join(items)}; total {total:.0f} s"
 
 
 def main_job(output: Path, *, world: str = "embedded", preset: str | None = None, seed: int = 0,
@@ -225,10 +241,12 @@ def main_job(output: Path, *, world: str = "embedded", preset: str | None = None
     from benchmark.retrieval import load_evaluator
 
     start = time.perf_counter()
+    parts: dict[str, float] = {}  # seconds by part, printed at the end (the first run's figure is its sum)
     provider = WORLDS.get(world)
     preset = preset or provider.presets[0]
     built = provider.build(preset, seed=seed, force=force,
                            command=f"unipose-bench run --world {world} --preset {preset} --seed {seed}")
+    parts["world"] = time.perf_counter() - start
     log(f"[world] {built.build_id}{' (cached)' if built.cached else ''}, content {built.fingerprint}: "
         f"{built.hub_dir}")
     provided = provider.evaluators(built)
@@ -241,7 +259,9 @@ def main_job(output: Path, *, world: str = "embedded", preset: str | None = None
                       evaluator_dirs={f"{provider.repo}/{kind}": p.path for kind, p in provided.items()})
     tasks = [get_task(name, ctx) for name in task_names(provider.repo)]
     defaults = adapter_defaults(ctx, tasks, train_repo=provider.repo)
-    models, adapters = installed_adapters(models, defaults, log)
+    loading: dict[str, float] = {}
+    models, adapters = installed_adapters(models, defaults, log, seconds=loading)
+    parts.update({f"{spec} (load)": v for spec, v in loading.items()})
     if ground_truth:
         # the ground truth, submitted as any third party would: a labelled reference (the evaluators' ceiling)
         path = write_ground_truth(tasks, output / "predictions" / "ground_truth.jsonl")
@@ -250,14 +270,19 @@ def main_job(output: Path, *, world: str = "embedded", preset: str | None = None
     with ResponseCache(workspace.cache_path()) as cache:
         for adapter in adapters:
             supported = [t for t in tasks if adapter.meta.supports(t.spec.task_id)]
+            t0 = time.perf_counter()
             evaluate(adapter, supported, output, cache, overwrite=force)
+            parts[f"{adapter.name} (evaluate)"] = time.perf_counter() - t0
 
+    t0 = time.perf_counter()
     run_comparisons(output, dict(zip(models, adapters)), comparisons, tasks, seed=seed, log=log)
     written, site_index = write_leaderboards(output, adapters, ctx)
+    parts["comparisons and leaderboards"] = time.perf_counter() - t0
     board_dir = output / "leaderboards"
     if (board_dir / f"{world}.md").is_file():  # the world's own board, if it has one
         log((board_dir / f"{world}.md").read_text())
     log(f"leaderboards ({len(written)} tables, markdown/CSV/LaTeX/HTML/PNG): {board_dir.resolve()}")
     log(f"leaderboard site (open in a browser, works offline): {site_index.resolve()}")
+    log(time_summary(parts, time.perf_counter() - start))
     log(f"main job finished in {time.perf_counter() - start:.0f} s")
     return board_dir

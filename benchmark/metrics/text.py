@@ -138,12 +138,39 @@ def bleu(predictions, references) -> Score:
 
 # ------------------------------------------------------------------------------------------------------- ROUGE-L
 def rouge_l_per_item(predictions, references) -> np.ndarray:
-    """Per-item rougeL F-measure (fraction) of the best reference, float64 [N]."""
-    from rouge_score import rouge_scorer
+    """Per-item rougeL F-measure (fraction) of the best reference, float64 [N]: rouge_score's RougeScorer(["rougeL"])
+    score_multi, computed with its own tokenizer and F-measure. Only the longest common subsequence's length comes
+    from elsewhere: rapidfuzz's LCSseq (C++) gives the same integer as rouge_score's table in pure Python, which was
+    a fifth of the main job's scoring."""
+    from rapidfuzz.distance import LCSseq
+    from rouge_score import scoring
 
     preds, refs = check_texts(predictions, references)
-    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
-    return np.array([scorer.score_multi(r, p)["rougeL"].fmeasure for p, r in zip(preds, refs)], dtype=np.float64)
+    out = np.empty(len(preds), dtype=np.float64)
+    for i, (p, item_refs) in enumerate(zip(preds, refs)):
+        pred = _rouge_tokens(p)
+        best = 0.0
+        for r in item_refs:  # rouge_score._score_lcs: 0 when either side has no token
+            ref = _rouge_tokens(r)
+            if pred and ref:
+                lcs = LCSseq.similarity(pred, ref)
+                best = max(best, scoring.fmeasure(lcs / len(pred), lcs / len(ref)))
+        out[i] = best
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _rouge_tokens(text: str) -> tuple[str, ...]:
+    """rouge_score's DefaultTokenizer without stemming (RougeScorer's default); remembered, as the references are
+    the same for every model scored on a task."""
+    return tuple(_rouge_tokenizer().tokenize(text))
+
+
+@lru_cache(maxsize=1)
+def _rouge_tokenizer():
+    from rouge_score import tokenizers
+
+    return tokenizers.DefaultTokenizer(use_stemmer=False)
 
 
 def rouge_l(predictions, references, seed: int = 0) -> Score:
@@ -186,8 +213,15 @@ def _word_tokenizer():
 def meteor_tokenize(text: str) -> list[str]:
     """NLTK `word_tokenize` without punkt: sentences end at . ! or ? followed by whitespace (punkt also knows
     abbreviations such as "e.g."; pose descriptions rarely have them), then NLTKWordTokenizer per sentence."""
+    return list(_meteor_tokens(text))
+
+
+@lru_cache(maxsize=65536)
+def _meteor_tokens(text: str) -> tuple[str, ...]:
+    # remembered: every model's answers on a task are scored against the same references, whose tokenization was
+    # a tenth of METEOR's time
     tok = _word_tokenizer()
-    return [t for sentence in _SENTENCE_END.split(text) if sentence for t in tok.tokenize(sentence)]
+    return tuple(t for sentence in _SENTENCE_END.split(text) if sentence for t in tok.tokenize(sentence))
 
 
 def wordnet_search_paths() -> list[Path]:

@@ -105,6 +105,25 @@ def test_rouge_l_hand_worked_lcs():
     np.testing.assert_allclose(per_item, [0.8, 1.0])
 
 
+def test_rouge_l_per_item_equals_rouge_scores_own_table_on_random_texts():
+    """The LCS length from rapidfuzz against rouge_score's pure-Python table, on texts drawn from a small vocabulary
+    (long common subsequences, repeated words), with punctuation, case, and texts that tokenize to nothing."""
+    from rouge_score import rouge_scorer
+
+    rng = np.random.default_rng(11)
+    vocab = ["the", "left", "right", "arm", "Arm", "leg", "is", "bent", "raised", ",", ".", "90", "knee's", "--"]
+
+    def draw():
+        return " ".join(rng.choice(vocab, size=int(rng.integers(0, 25))))
+
+    preds = [draw() for _ in range(300)]
+    refs = [[draw() for _ in range(int(rng.integers(1, 4)))] for _ in range(300)]
+    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
+    expected = [scorer.score_multi(r, p)["rougeL"].fmeasure for p, r in zip(preds, refs)]
+    assert text.rouge_l_per_item(preds, refs).tolist() == expected  # the same floats, not merely close
+    assert min(expected) == 0.0 and len(set(expected)) > 50  # empty texts met, and many distinct values
+
+
 def test_rouge_l_matches_rouge_score_and_is_seeded():
     from rouge_score import rouge_scorer, scoring
 
