@@ -220,6 +220,17 @@ def installed_adapters(models, defaults: dict, log=print, seconds: dict | None =
     return tuple(kept), adapters
 
 
+def evaluate_adapters(adapters, tasks, output: Path, cache, *, force: bool = False) -> dict[str, float]:
+    """Every adapter on the tasks it does; returns the seconds each took, as {"NAME (evaluate)": s}."""
+    seconds = {}
+    for adapter in adapters:
+        supported = [t for t in tasks if adapter.meta.supports(t.spec.task_id)]
+        start = time.perf_counter()
+        evaluate(adapter, supported, output, cache, overwrite=force)
+        seconds[f"{adapter.meta.name} (evaluate)"] = time.perf_counter() - start
+    return seconds
+
+
 def time_summary(parts: dict[str, float], total: float) -> str:
     """One line: where the seconds of a run went, largest first (parts under half a second are left out).
 
@@ -268,11 +279,7 @@ def main_job(output: Path, *, world: str = "embedded", preset: str | None = None
         adapters.append(ADAPTERS.get("predictions_file")(path=str(path), name="ground_truth",
                                                          revision=built.fingerprint, reference=True))
     with ResponseCache(workspace.cache_path()) as cache:
-        for adapter in adapters:
-            supported = [t for t in tasks if adapter.meta.supports(t.spec.task_id)]
-            t0 = time.perf_counter()
-            evaluate(adapter, supported, output, cache, overwrite=force)
-            parts[f"{adapter.name} (evaluate)"] = time.perf_counter() - t0
+        parts.update(evaluate_adapters(adapters, tasks, output, cache, force=force))
 
     t0 = time.perf_counter()
     run_comparisons(output, dict(zip(models, adapters)), comparisons, tasks, seed=seed, log=log)

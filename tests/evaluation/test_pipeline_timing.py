@@ -20,3 +20,17 @@ def test_loading_times_are_recorded_for_the_adapters_kept(monkeypatch):
     seconds = {}
     models, adapters = pipeline.installed_adapters(("mean_pose", "random"), {}, seconds=seconds)
     assert models == ("mean_pose", "random") and seconds == {"mean_pose": 1.5, "random": 1.5}
+
+
+def test_evaluation_times_are_named_after_the_adapters_meta(monkeypatch):
+    from types import SimpleNamespace
+
+    ticks = itertools.count(0.0, 2.0)
+    monkeypatch.setattr(pipeline.time, "perf_counter", lambda: next(ticks))
+    calls = []
+    monkeypatch.setattr(pipeline, "evaluate", lambda adapter, tasks, *a, **k: calls.append((adapter, tasks)))
+    tasks = [SimpleNamespace(spec=SimpleNamespace(task_id=t)) for t in ("pose_to_text", "text_to_pose")]
+    # adapters carry their name in `meta` only (as the registered adapters do)
+    adapter = SimpleNamespace(meta=SimpleNamespace(name="mean_pose", supports=lambda t: t == "text_to_pose"))
+    seconds = pipeline.evaluate_adapters([adapter], tasks, None, None)
+    assert seconds == {"mean_pose (evaluate)": 2.0} and calls == [(adapter, tasks[1:])]
