@@ -98,6 +98,12 @@ def build_table(spec: LeaderboardSpec, results: list[TaskResult],
             if key not in rows:
                 rows[key] = Row(label=r.adapter.name, kind="reference" if r.adapter.reference else "measured",
                                 adapter=r.adapter.name, revision=r.adapter.revision)
+    # two revisions of one adapter (other weights, other decoding settings) are two rows: their labels name the
+    # revision, or the table would show two rows of one name
+    names = [name for name, _ in rows]
+    for (name, revision), row in rows.items():
+        if names.count(name) > 1:
+            row.label = f"{name} @ {revision}"
     for section in spec.sections:
         by_adapter = {(r.adapter.name, r.adapter.revision): r for r in per_section[section.title]}
         for key, row in rows.items():

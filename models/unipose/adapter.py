@@ -8,9 +8,14 @@
                                                    main job does on the embedded world
     unipose:checkpoint=DIR,device=cuda             where the model answers: auto (default: the GPU when torch sees
                                                    one, else the CPU), cpu, cuda or cuda:N
+    unipose:...,no_repeat_ngram=4,min_tokens=30    text decoding: greedy with repeated 4-grams barred and no end
+                                                   before 30 tokens (defaults 0 and 1: upstream's plain greedy)
 
 Requests arrive with the task's filled-in instruction; its placeholders (<pose>, <poseA>, <image>, ...) become
 pose tokens and image features. Decoding is greedy, so a request for several samples gets the same pose repeated.
+Texts are greedy as upstream's (num_beams 1, no sampling), which a briefly trained model turns into loops and into
+one short modal instruction for every pair; `no_repeat_ngram` and `min_tokens` are transformers' logits processors
+(NoRepeatNGramLogitsProcessor, MinNewTokensLengthLogitsProcessor), part of the adapter's revision.
 """
 
 from __future__ import annotations
@@ -75,19 +80,24 @@ def _device(name: str):
 
 class UniPoseAdapter(ModelAdapter):
     SUMMARY = "UniPose (CVPR'25), the reference model: pose tokens, mixed attention, visual processor"
-    ARGUMENTS = ("checkpoint", "train", "preset", "seed", "language_model", "vqvae", "batch_size", "device")
+    ARGUMENTS = ("checkpoint", "train", "preset", "seed", "language_model", "vqvae", "batch_size", "device",
+                 "no_repeat_ngram", "min_tokens")
     TASKS = ALL_TASKS
 
     def __init__(self, checkpoint: str | None = None, train: str | None = None, preset: str = "tiny",
                  seed: str = "0", language_model: str | None = None, vqvae: str | None = None,
-                 batch_size: str = "32", device: str = "auto"):
+                 batch_size: str = "32", device: str = "auto", no_repeat_ngram: str = "0", min_tokens: str = "1"):
         from models.unipose.checkpoint import load_unipose
 
         try:
             seed_value, self.batch_size = int(seed), int(batch_size)
+            self.no_repeat_ngram, self.min_tokens = int(no_repeat_ngram), int(min_tokens)
         except ValueError:
-            raise InputError(f"seed and batch_size must be integers, got {seed!r} / {batch_size!r}",
-                             field="unipose arguments") from None
+            raise InputError(f"seed, batch_size, no_repeat_ngram and min_tokens must be integers, got {seed!r} / "
+                             f"{batch_size!r} / {no_repeat_ngram!r} / {min_tokens!r}", field="unipose arguments") from None
+        if self.no_repeat_ngram < 0 or self.min_tokens < 1:
+            raise InputError(f"no_repeat_ngram must be >= 0 and min_tokens >= 1, got {self.no_repeat_ngram} / "
+                             f"{self.min_tokens}", field="unipose arguments")
         target = _device(device)  # checked before any training or loading
         if checkpoint is None:
             if train is None:
@@ -103,7 +113,10 @@ class UniPoseAdapter(ModelAdapter):
         name = "unipose" if info.get("attention", "mixed") == "mixed" else "unipose-causal"
         self.meta = AdapterMeta(
             name=f"{name}-{info['preset']}" if info.get("preset") else name,
-            revision=_weights_digest(folder), tasks=tasks,
+            # the decoding settings change the texts, so they are part of the revision (cached responses follow it)
+            revision=_weights_digest(folder) + (f"-nr{self.no_repeat_ngram}-min{self.min_tokens}"
+                                                if (self.no_repeat_ngram, self.min_tokens) != (0, 1) else ""),
+            tasks=tasks,
             description=f"UniPose ({info.get('preset', 'released')} preset, {info.get('attention', 'mixed')} "
                         f"attention, language model {info.get('language_model', language_model)})",
             license="Apache-2.0", n_parameters=n_params,
@@ -111,7 +124,7 @@ class UniPoseAdapter(ModelAdapter):
             citation="Li et al., UniPose: A Unified Multimodal Framework for Human Pose Comprehension, "
                      "Generation and Editing, CVPR 2025",
             args={"checkpoint": str(folder), **({"train": str(train)} if train else {}), "preset": preset,
-                  "seed": seed_value})
+                  "seed": seed_value, "no_repeat_ngram": self.no_repeat_ngram, "min_tokens": self.min_tokens})
 
     @staticmethod
     def _examples(requests, codes_of) -> list[Example]:
@@ -138,7 +151,8 @@ class UniPoseAdapter(ModelAdapter):
 
     def describe(self, requests):
         max_new = self.model.builder.max_answer_tokens or 128
-        return [TextResponse(t) for t in self._batched(requests, lambda ex: self.model.describe(ex, max_new))]
+        return [TextResponse(t) for t in self._batched(requests, lambda ex: self.model.describe(
+            ex, max_new, no_repeat_ngram=self.no_repeat_ngram, min_new_tokens=self.min_tokens))]
 
     def generate_pose(self, requests):
         poses = self._batched(requests, self.model.generate_poses)

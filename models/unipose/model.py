@@ -2,7 +2,8 @@
 
 * Poses in: the frozen pose tokenizer (`models.unipose.vqvae`) turns each into 80 codes, written as pose tokens.
 * Images in: the visual processor (`models.unipose.vision`) projects CLIP + pose-ViT features into image slots.
-* Text out: greedy decoding with the KV cache.
+* Text out: greedy decoding with the KV cache; optionally repeated n-grams barred and a minimum length (transformers'
+  logits processors).
 * Poses out (mixed attention, the paper's design): after the begin-pose marker, the 80 query tokens go through the
   model in ONE forward pass over the cache, bidirectional among themselves; each query's logits, restricted to the
   pose-id rows, give its code; the tokenizer's decoder turns the codes into a pose. The causal variant (Table 7's
@@ -136,35 +137,48 @@ class UniPose(nn.Module):
         logits[..., self.vocab.first_code:self.vocab.first_query + self.vocab.n_queries] = float("-inf")
         return logits.argmax(-1)
 
+    def describe(self, examples: Sequence[Example], max_new_tokens: int = 128, *, no_repeat_ngram: int = 0,
+                 min_new_tokens: int = 1) -> list[str]:
+        """Greedy text for each prompt (stops at end-of-sequence); the arguments as `text_token_ids`."""
+        eos = self.tokenizer.eos_token_id
+        rows = self.text_token_ids(examples, max_new_tokens, no_repeat_ngram=no_repeat_ngram,
+                                   min_new_tokens=min_new_tokens)
+        return [self.tokenizer.decode(row[:row.index(eos)] if eos in row else row, skip_special_tokens=True).strip()
+                for row in rows]
+
     @torch.no_grad()
-    def describe(self, examples: Sequence[Example], max_new_tokens: int = 128) -> list[str]:
-        """Greedy text for each prompt (stops at end-of-sequence)."""
+    def text_token_ids(self, examples: Sequence[Example], max_new_tokens: int = 128, *, no_repeat_ngram: int = 0,
+                       min_new_tokens: int = 1) -> list[list[int]]:
+        """The greedy answer's token ids for each prompt, end-of-sequence included when reached. `no_repeat_ngram`
+        > 0 bars any token that would repeat an n-gram of the answer so far; end-of-sequence is barred before
+        `min_new_tokens` tokens (at least one: an empty description is no answer). Both are transformers' own
+        logits processors, given the answer's tokens only (the prompt's pose and image tokens are not text whose
+        n-grams the answer should avoid)."""
+        from transformers import LogitsProcessorList, MinNewTokensLengthLogitsProcessor, NoRepeatNGramLogitsProcessor
+
         if not examples:
             return []
         eos = self.tokenizer.eos_token_id
+        processors = LogitsProcessorList([MinNewTokensLengthLogitsProcessor(0, max(1, min_new_tokens), eos)])
+        if no_repeat_ngram > 0:
+            processors.append(NoRepeatNGramLogitsProcessor(no_repeat_ngram))
         out, kinds = self._prefill(examples, [])
         past = out.past_key_values
-        first = out.logits[:, -1].clone()
-        first[..., eos] = float("-inf")  # at least one token: an empty description is no answer
-        token = self._text_argmax(first)
-        generated = [token]
-        done = (token == eos).cpu()  # kept on the CPU, where each step's update is computed
-        for _ in range(max_new_tokens - 1):
-            if bool(done.all()):
+        answer = torch.zeros((len(examples), 0), dtype=torch.long)  # on the CPU, where the processors run
+        done = torch.zeros(len(examples), dtype=torch.bool)
+        logits = out.logits[:, -1]
+        for step in range(max_new_tokens):
+            token = torch.where(done, eos, self._text_argmax(processors(answer, logits.float().cpu())))
+            answer = torch.cat([answer, token[:, None]], 1)
+            done |= token == eos
+            if bool(done.all()) or step == max_new_tokens - 1:
                 break
             step_kinds = torch.full((len(examples), 1), TOKEN)
             out = self._step(token[:, None], step_kinds, past, kinds)
             kinds = torch.cat([kinds, step_kinds], 1)
             past = out.past_key_values
-            token = torch.where(done.to(self.device), eos, self._text_argmax(out.logits[:, -1]))
-            generated.append(token)
-            done |= (token == eos).cpu()
-        tokens = torch.stack(generated, 1).cpu().tolist()
-        texts = []
-        for row in tokens:
-            row = row[:row.index(eos)] if eos in row else row
-            texts.append(self.tokenizer.decode(row, skip_special_tokens=True).strip())
-        return texts
+            logits = out.logits[:, -1]
+        return [row[:row.index(eos) + 1] if eos in row else row for row in answer.tolist()]
 
     @torch.no_grad()
     def generate_codes(self, examples: Sequence[Example], parallel: bool | None = None) -> torch.Tensor:

@@ -27,13 +27,13 @@ reported:
 
 
 def result(task, adapter, values, *, version=1, fingerprint="f1", evaluator="e1", created="2026-01-01T00:00:00",
-           reference=False):
+           reference=False, revision="1"):
     return TaskResult(
         task=task, task_id=task.split("/")[0], task_version=version,
         dataset=DatasetInfo(repo="r", config=task.split("/")[0], split="test", revision=None, fingerprint=fingerprint,
                             n_rows=10, n_evaluated=10),
         evaluators=[EvaluatorInfo(kind="pose-text", version=evaluator)],
-        adapter=AdapterInfo(name=adapter, revision="1", reference=reference),
+        adapter=AdapterInfo(name=adapter, revision=revision, reference=reference),
         scores={k: ScoreEntry(value=v, ci_low=v - 1, ci_high=v + 1) for k, v in values.items()},
         main_metric=next(iter(values)), seed=0, environment=environment(), created_at=created)
 
@@ -67,6 +67,15 @@ def test_cells_notes_and_order():
     assert "| ref (reference) | 40.0 | 30.0 | – [1] |" in md and "\n[1] not evaluated\n" in md
     assert "| bad | 5.0 | 10.0 | – [2] |" in md and "\n[2] crashed\n" in md
     assert "99.0" not in md and "98.0" not in md and "97.0" not in md
+
+
+def test_two_revisions_of_one_adapter_are_two_rows_named_by_revision():
+    results = [result("pose_to_text/embedded", "m", {"r_precision@1": 6.0, "bleu": 9.0}, revision="abc"),
+               result("pose_to_text/embedded", "m", {"r_precision@1": 7.0, "bleu": 28.0}, revision="abc-nr4"),
+               result("pose_to_text/embedded", "other", {"r_precision@1": 5.0, "bleu": 20.0}, revision="x")]
+    rows = {r.label: r for r in build_table(SPEC, results).rows if r.kind == "measured"}
+    assert set(rows) == {"m @ abc", "m @ abc-nr4", "other"}  # a single revision keeps its plain name
+    assert rows["m @ abc-nr4"].cells[("P2T", "bleu")].value == 28.0
 
 
 def test_unsupported_tasks_show_as_na():

@@ -32,6 +32,21 @@ def test_arguments_are_checked():
         UniPoseAdapter()
     with pytest.raises(InputError, match="integers"):
         UniPoseAdapter(checkpoint="x", seed="abc")
+    with pytest.raises(InputError, match="integers"):
+        UniPoseAdapter(checkpoint="x", no_repeat_ngram="four")
+    with pytest.raises(InputError, match="min_tokens >= 1"):
+        UniPoseAdapter(checkpoint="x", min_tokens="0")
+
+
+def test_the_decoding_settings_are_part_of_the_revision(small_world, world_home):
+    from models.unipose.adapter import UniPoseAdapter, trained_checkpoint
+
+    folder = trained_checkpoint(small_world.hub_dir, "smoke", 0, log=None)
+    plain = UniPoseAdapter(checkpoint=str(folder))
+    held = UniPoseAdapter(checkpoint=str(folder), no_repeat_ngram="4", min_tokens="30")
+    # cached responses follow the revision: texts decoded otherwise must not be served from the plain ones' cache
+    assert held.meta.revision == plain.meta.revision + "-nr4-min30"
+    assert (held.meta.args["no_repeat_ngram"], held.meta.args["min_tokens"]) == (4, 30)
 
 
 def test_the_device_argument_is_checked_before_anything_is_loaded():

@@ -142,6 +142,53 @@ def test_text_decoding_never_emits_added_tokens(model):
     assert "<pose" not in text and "<im_" not in text
 
 
+class _Favoured:
+    """The language model's logit of `token` raised by 1e4 at every position (a hook on the output head), so that
+    greedy decoding picks it whenever it is allowed: the decoding rules are then seen with no floating-point margin
+    at stake."""
+
+    def __init__(self, model, token):
+        self.head, self.token = model.lm.get_output_embeddings(), token
+
+    def _raise(self, module, inputs, logits):
+        boost = torch.zeros(logits.shape[-1], dtype=logits.dtype)
+        boost[self.token] = 1e4
+        return logits + boost
+
+    def __enter__(self):
+        self.handle = self.head.register_forward_hook(self._raise)
+
+    def __exit__(self, *exc):
+        self.handle.remove()
+
+
+def _examples_for_decoding():
+    return [Example("Describe the pose <pose>.", {"pose": np.arange(80) % (5 + i)}) for i in range(2)]
+
+
+def test_min_new_tokens_bars_the_end_before_the_minimum(model):
+    eos = model.tokenizer.eos_token_id
+    examples = _examples_for_decoding()
+    with _Favoured(model, eos):
+        plain = model.text_token_ids(examples, 12)
+        held = model.text_token_ids(examples, 12, min_new_tokens=5)
+    assert all(row[-1] == eos and len(row) == 2 for row in plain)  # one token (never an empty answer), then the end
+    assert all(row[-1] == eos and len(row) == 6 and eos not in row[:-1] for row in held)  # 5 tokens, then the end
+
+
+def test_no_repeat_ngram_bars_repeated_ngrams(model):
+    word = model.tokenizer("arm", add_special_tokens=False)["input_ids"][0]
+    examples = _examples_for_decoding()
+    with _Favoured(model, word):
+        plain = model.text_token_ids(examples, 10)
+        barred = model.text_token_ids(examples, 10, no_repeat_ngram=2)
+    assert plain == [[word] * 10] * 2  # the loop that greedy decoding falls into
+    for row in barred:
+        assert row[:2] == [word, word]  # the first bigram is allowed; its repetition is not
+        bigrams = list(zip(row, row[1:]))
+        assert len(bigrams) == len(set(bigrams)) and len(row) == 10
+
+
 def test_training_lowers_the_loss_and_trains_only_what_it_should(model):
     import copy
 
