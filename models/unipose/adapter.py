@@ -94,7 +94,8 @@ class UniPoseAdapter(ModelAdapter):
             self.no_repeat_ngram, self.min_tokens = int(no_repeat_ngram), int(min_tokens)
         except ValueError:
             raise InputError(f"seed, batch_size, no_repeat_ngram and min_tokens must be integers, got {seed!r} / "
-                             f"{batch_size!r} / {no_repeat_ngram!r} / {min_tokens!r}", field="unipose arguments") from None
+                             f"{batch_size!r} / {no_repeat_ngram!r} / {min_tokens!r}",
+                             field="unipose arguments") from None
         if self.no_repeat_ngram < 0 or self.min_tokens < 1:
             raise InputError(f"no_repeat_ngram must be >= 0 and min_tokens >= 1, got {self.no_repeat_ngram} / "
                              f"{self.min_tokens}", field="unipose arguments")
