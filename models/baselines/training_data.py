@@ -4,6 +4,9 @@ config per task, named by the task id) or a real-source build (configs named tas
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
@@ -28,6 +31,22 @@ def default_train_dir(train=None):
     return workspace.world_hub_dir(build)
 
 
+def files_digest(paths: Iterable[str | Path]) -> str:
+    """The names and contents of `paths`, in order, as 12 hex digits."""
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(Path(p).name.encode() + b"\0" + hashlib.sha256(Path(p).read_bytes()).digest())
+    return h.hexdigest()[:12]
+
+
+def training_key(code: Iterable[str | Path], data_files: Iterable[str | Path], *recipe) -> str:
+    """The cache key of weights a model trains here: the source files that decide what it trains to, the data files
+    it trains on and the recipe (JSON-able: preset, seed, ...). A change of any of them retrains; a model trained
+    from the same code, data and recipe is found again under the same key wherever the data folder lives."""
+    return hashlib.sha256(json.dumps([files_digest(code), files_digest(data_files), *recipe],
+                                     sort_keys=True).encode()).hexdigest()[:12]
+
+
 class TrainingData:
     def __init__(self, root: str | Path, split: str = "train"):
         self.root = Path(root)
@@ -49,6 +68,10 @@ class TrainingData:
             raise BenchmarkError(f"{self.root} has no {self.split} split of task {name} (it has "
                                  f"{', '.join(sorted(present)) or 'no configs'})")
         return next((c for c in of_task if c in (name, f"{name}-H")), of_task[0])
+
+    def files(self, names: Iterable[str]) -> list[Path]:
+        """The parquet files of this split of each config `name` refers to (see `config_for`), in a fixed order."""
+        return [f for n in names for f in sorted((self.root / self.config_for(n)).glob(f"{self.split}-*.parquet"))]
 
     def table(self, name: str):
         """The rows of config `name`, or of the config `config_for(name)` picks for task `name`."""

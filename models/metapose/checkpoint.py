@@ -8,7 +8,6 @@ decides the weights, the train split's files, the preset and the seed: a change 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -69,20 +68,13 @@ def load_checkpoint(folder: str | Path):
     return model.eval(), config
 
 
-def _digest(paths) -> str:
-    h = hashlib.sha256()
-    for p in paths:
-        h.update(Path(p).name.encode() + b"\0" + hashlib.sha256(Path(p).read_bytes()).digest())
-    return h.hexdigest()[:12]
-
-
 def training_key(data, preset, seed: int, text_variant: str, text_encoder: str) -> str:
     """Code + data + recipe + seed (+ text source): a change of any retrains."""
+    from models.baselines.training_data import training_key as key
+
     here = Path(__file__).resolve().parent
-    config = data.config_for("pose_estimation")
-    data_files = sorted((data.root / config).glob(f"{data.split}-*.parquet"))
-    return hashlib.sha256(json.dumps([_digest(here / c for c in _CODE), _digest(data_files), preset.to_dict(), seed,
-                                      text_variant, text_encoder], sort_keys=True).encode()).hexdigest()[:12]
+    return key((here / c for c in _CODE), data.files(["pose_estimation"]), preset.to_dict(), seed, text_variant,
+               text_encoder)
 
 
 def trained_checkpoint(train: str | Path, preset_name: str, seed: int, clip: str | None = None,

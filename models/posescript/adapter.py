@@ -12,14 +12,14 @@
 `sampling`: "sample" (default; upstream's evaluation: z drawn from the text-side distribution, seeded per
 request) or "mean" (the first pose is decoded from that distribution's mean, further ones are drawn). Texts are
 decoded greedily, with repeated `no_repeat_ngram`-grams barred (default 4; 0: upstream's plain greedy, which loops
-on small decoders; models/posescript/decoding.py) and <end> barred before `min_tokens` tokens (default 0: the
-model's own minimum, 10 upstream). Everything is deterministic for a seed, whatever the batching.
+on small decoders; models/posescript/modules.py TextDecoder.generate_greedy) and <end> barred before `min_tokens`
+tokens (default 0: the model's own minimum, 10 upstream). Everything is deterministic for a seed, whatever the
+batching.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
@@ -36,19 +36,12 @@ _CODE = ("posescript/modules.py", "posescript/models.py", "posescript/training.p
          "posescript/presets.py", "posefix/models.py")
 
 
-def _digest(paths) -> str:
-    h = hashlib.sha256()
-    for p in paths:
-        h.update(Path(p).name.encode() + b"\0" + hashlib.sha256(Path(p).read_bytes()).digest())
-    return h.hexdigest()[:12]
-
-
 def training_key(data, tasks: tuple[str, ...], preset, seed: int) -> str:
     """Code + data + recipe + seed: a change of any retrains."""
+    from models.baselines.training_data import training_key as key
+
     models_dir = Path(__file__).resolve().parents[1]
-    data_files = [f for t in tasks for f in sorted((data.root / data.config_for(t)).glob(f"{data.split}-*.parquet"))]
-    return hashlib.sha256(json.dumps([_digest(models_dir / c for c in _CODE), _digest(data_files),
-                                      preset.to_dict(), seed], sort_keys=True).encode()).hexdigest()[:12]
+    return key((models_dir / c for c in _CODE), data.files(tasks), preset.to_dict(), seed)
 
 
 def trained_family(family: str, tasks: tuple[str, ...], train: str | Path, preset_name: str, seed: int,
@@ -219,8 +212,6 @@ class PoseTextBaselineAdapter(ModelAdapter):
         return out
 
     def describe(self, requests):
-        from models.posescript.decoding import greedy
-
         if self.TEXT_TASK not in self.models:
             raise InputError(f"this {self.FAMILY} adapter has no text generator", field="captioner")
         model, vocab, _ = self.models[self.TEXT_TASK]
@@ -231,10 +222,10 @@ class PoseTextBaselineAdapter(ModelAdapter):
                     memory = model.memory(self._poses(batch, "pose_a"), self._poses(batch, "pose_b"))
                 else:
                     memory = model.memory(self._poses(batch, "pose"))
-                ids = greedy(model.text_decoder, memory, bos=vocab.start, eos=vocab.end, pad=vocab.pad,
-                             min_len=self.min_tokens or model.arch.min_generated_tokens,
-                             max_len=model.arch.max_generated_tokens,
-                             no_repeat_ngram=self.no_repeat_ngram)
+                ids = model.text_decoder.generate_greedy(
+                    memory, bos=vocab.start, eos=vocab.end, pad=vocab.pad,
+                    min_len=self.min_tokens or model.arch.min_generated_tokens,
+                    max_len=model.arch.max_generated_tokens, no_repeat_ngram=self.no_repeat_ngram)
                 # an empty decode is still an answer; the validator wants a non-empty string
                 out += [TextResponse(vocab.decode(x) or ".") for x in ids]
         return out

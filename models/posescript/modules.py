@@ -225,12 +225,18 @@ class TextDecoder(nn.Module):
     @torch.no_grad()
     def generate_greedy(self, memory, *, bos: int, eos: int, pad: int, min_len: int = 10,
                         max_len: int = 200, no_repeat_ngram: int = 0) -> list[list[int]]:
-        """Greedy decoding as upstream's TextDecoder.generate_greedy: <end> is barred until `min_len` tokens (the
-        <start> included), at most `max_len`; returns the ids after <start>, up to <end> excluded. With
-        `no_repeat_ngram` = n > 0, a token that would repeat an n-gram is barred too (models/posescript/decoding.py
-        says why); 0 is upstream's plain greedy."""
-        from models.posescript.decoding import banned_tokens
+        """Greedy decoding as upstream's TextDecoder.generate_greedy (naver/posescript,
+        encoders/text_decoders.py): <end> is barred until `min_len` tokens (the <start> included), at most `max_len`;
+        returns the ids after <start>, up to <end> excluded.
 
+        Plain greedy, which a small, briefly trained decoder turns into loops ("further forward than the left foot
+        further forward than ..."), running to the length limit. With `no_repeat_ngram` = n > 0 a token that would
+        repeat an n-gram of the text is barred (transformers' NoRepeatNGramLogitsProcessor, the
+        `no_repeat_ngram_size` of Hugging Face's generation): the loops stop, the model is unchanged. 0 is upstream's
+        plain greedy."""
+        from transformers import NoRepeatNGramLogitsProcessor
+
+        barring = NoRepeatNGramLogitsProcessor(no_repeat_ngram) if no_repeat_ngram > 0 else None
         B = memory.shape[0]
         tokens = torch.full((B, 1), bos, dtype=torch.long, device=memory.device)
         done = torch.zeros(B, dtype=torch.bool, device=memory.device)
@@ -239,15 +245,10 @@ class TextDecoder(nn.Module):
             logits = self.forward(memory, tokens, lengths)[:, -1]
             if step < min_len:
                 logits[:, eos] = -torch.inf
-            if no_repeat_ngram > 0:
+            if barring is not None:
                 logits[:, [pad, bos]] = -torch.inf  # never a word (a <pad> would hide a repeat once dropped)
-                rows = tokens.tolist()
-                for b in range(B):
-                    for t in banned_tokens(rows[b], no_repeat_ngram):
-                        if t != eos:
-                            logits[b, t] = -torch.inf
-                    if torch.isinf(logits[b]).all():  # everything barred: the text ends here
-                        logits[b, eos] = 0.0
+                logits = barring(tokens, logits)  # (<end> ends the text, so it never repeats an n-gram)
+                logits[torch.isinf(logits).all(-1), eos] = 0.0  # everything barred: the text ends here
             nxt = logits.argmax(-1)
             nxt[done] = pad
             tokens = torch.cat([tokens, nxt[:, None]], 1)

@@ -21,7 +21,6 @@ one short modal instruction for every pair; `no_repeat_ngram` and `min_tokens` a
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
@@ -33,19 +32,22 @@ from benchmark.requests import PoseResponse, TextResponse
 from benchmark.tasks.schema import TASKS as ALL_TASKS
 from models.unipose.sequences import Example
 
-# bump when a change of the training code changes what a preset trains to (invalidates cached checkpoints)
-TRAINING_VERSION = "1"
+# the files whose code decides what a preset trains to: their content is part of the cache key of trained weights
+_CODE = ("attention.py", "checkpoint.py", "data.py", "language_model.py", "model.py", "pose_vit_training.py",
+         "presets.py", "sequences.py", "stages.py", "tokenizer_training.py", "training.py", "vision.py", "vocab.py",
+         "vqvae.py")
 
 
 def trained_checkpoint(train: str | Path, preset: str, seed: int, log=print) -> Path:
     """The checkpoint of `preset` trained on dataset folder `train` with `seed`, trained once and cached in the
-    suite's home (keyed by the data folder, the preset's recipe, the seed and TRAINING_VERSION)."""
-    from models.unipose.presets import get_preset
+    suite's home (keyed by the training code, the train split's files, the preset's recipe and the seed)."""
+    from models.baselines.training_data import TrainingData, training_key
+    from models.unipose.presets import ALL_TASKS, get_preset
     from models.unipose.stages import train_unipose
 
     recipe = get_preset(preset)
-    key = hashlib.sha256(json.dumps([str(Path(train).resolve()), recipe.to_dict(), seed, TRAINING_VERSION],
-                                    sort_keys=True).encode()).hexdigest()[:12]
+    here = Path(__file__).resolve().parent
+    key = training_key((here / c for c in _CODE), TrainingData(train).files(ALL_TASKS), recipe.to_dict(), seed)
     output = workspace.home() / "models" / "unipose" / f"{preset}-{key}"
     return train_unipose(train, recipe, output, seed=seed, log=log)
 

@@ -41,3 +41,31 @@ def test_mean_pose_trains_on_a_real_build(posescript_like):
     poses = np.asarray(configs["text_to_pose-H"]["train"]["pose"], dtype=np.float32)
     assert adapter._mean("text_to_pose", "pose").shape == (22, 3)
     np.testing.assert_array_equal(adapter.data.poses("text_to_pose"), poses)
+
+
+
+def test_the_training_key_follows_code_data_and_recipe_not_the_folder(tmp_path):
+    """A trained model is found again exactly when its code, data and recipe are the same."""
+    from models.baselines.training_data import training_key
+
+    def key(folder, recipe=None, seed=0):
+        return training_key([tmp_path / folder / "model.py"], [tmp_path / folder / "train-00000.parquet"],
+                            recipe or {"steps": 8}, seed)
+
+    for folder in ("a", "b", "code", "data"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "model.py").write_text("LAYERS = 4\n")
+        (tmp_path / folder / "train-00000.parquet").write_bytes(b"rows")
+    first = key("a")
+    assert len(first) == 12 and key("b") == first  # the same files in another folder: the same model
+    (tmp_path / "code" / "model.py").write_text("LAYERS = 5\n")
+    (tmp_path / "data" / "train-00000.parquet").write_bytes(b"other rows")
+    others = [key("code"), key("data"), key("a", {"steps": 9}), key("a", seed=1)]
+    assert len({first, *others}) == 5
+
+
+def test_files_lists_the_split_of_each_config_asked_for(posescript_like):
+    root, _ = posescript_like
+    files = TrainingData(root).files(["pose_to_text", "text_to_pose"])
+    assert [f.parent.name for f in files] == ["pose_to_text-H", "text_to_pose-H"]
+    assert all(f.name.startswith("train-") and f.suffix == ".parquet" for f in files)

@@ -64,3 +64,15 @@ def test_the_device_argument_is_checked_before_anything_is_loaded():
     if not torch.cuda.is_available():
         with pytest.raises(InputError, match="sees no GPU"):
             UniPoseAdapter(checkpoint="no-such-folder", device="cuda")
+
+
+def test_every_training_module_is_in_the_cache_key():
+    """A module that decides what a preset trains to and is left out of the key would let a changed model reuse
+    weights trained by the old code: each module of the package is either in the key or an entry point."""
+    from pathlib import Path
+
+    from models.unipose import adapter
+
+    modules = {p.name for p in Path(adapter.__file__).parent.glob("*.py")}
+    entry_points = {"__init__.py", "adapter.py", "cli_train.py", "cli_train_tokenizer.py", "perf.py"}
+    assert set(adapter._CODE) == modules - entry_points
