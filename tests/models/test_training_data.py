@@ -43,7 +43,6 @@ def test_mean_pose_trains_on_a_real_build(posescript_like):
     np.testing.assert_array_equal(adapter.data.poses("text_to_pose"), poses)
 
 
-
 def test_the_training_key_follows_code_data_and_recipe_not_the_folder(tmp_path):
     """A trained model is found again exactly when its code, data and recipe are the same."""
     from models.baselines.training_data import training_key
