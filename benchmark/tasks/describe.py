@@ -24,7 +24,8 @@ class DescribeTask(Task):
     def requests(self, ds):
         spec = self.spec
         columns = INPUT_COLUMNS[spec.task_id]
-        data = {c: (pose_column(ds, c) if c.startswith("pose") else ds[c]) for c in columns}
+        # image columns as lists: a `datasets` column indexed row by row selects the column again for every row
+        data = {c: (pose_column(ds, c) if c.startswith("pose") else list(ds[c])) for c in columns}
         return [DescribeRequest(spec.name, row_id, {c: data[c][i] for c in columns},
                                 pick_template(spec.task_id, row_id, self.context.seed, spec.template_set))
                 for i, row_id in enumerate(ds["id"])]

@@ -42,7 +42,8 @@ class PoseBGenerator(nn.Module):
         self.pose_decoder_distribution_layer = NormalHead(d, d)
         self.text_encoder = TextEncoder(arch.text_encoder, "modifier", vocab_size=vocab_size, word_dim=arch.word_dim,
                                         embed_dim=dt, latent_d=dt, n_layers=arch.text_layers,
-                                        n_heads=arch.text_heads, ff=arch.text_ff, bert_config=arch.bert_config)
+                                        n_heads=arch.text_heads, ff=arch.text_ff, dropout=arch.text_dropout,
+                                        bert_config=arch.bert_config)
         self.correction_module = _Composer((d, dt), d)
         self.pose_text_fusion_distribution_layer = NormalHead(d, d)
         self.decsigma_v2v = nn.Parameter(torch.zeros(1))
@@ -87,7 +88,7 @@ class FeedbackGenerator(nn.Module):
         self.comparison_module = _Composer((d, d), d)
         self.modalityInputAdapter = ModalityInputAdapter(d, arch.decoder_d)
         self.text_decoder = TextDecoder(vocab_size, arch.decoder_d, arch.decoder_layers, arch.decoder_heads,
-                                        arch.decoder_ff)
+                                        arch.decoder_ff, arch.text_dropout)
 
     def memory(self, poses_a, poses_b):
         n = self.arch.n_joints

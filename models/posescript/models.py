@@ -80,7 +80,7 @@ class CondTextPoser(nn.Module):
                                         word_dim=arch.word_dim, embed_dim=arch.text_dim or arch.num_neurons,
                                         latent_d=arch.latent_d,
                                         n_layers=arch.text_layers, n_heads=arch.text_heads, ff=arch.text_ff,
-                                        bert_config=arch.bert_config)
+                                        dropout=arch.text_dropout, bert_config=arch.bert_config)
         # learnt log-sigmas of the reconstruction likelihoods (v2v is kept for checkpoint compatibility: no mesh here)
         self.decsigma_v2v = nn.Parameter(torch.zeros(1))
         self.decsigma_jts = nn.Parameter(torch.zeros(1))
@@ -121,7 +121,7 @@ class DescriptionGenerator(nn.Module):
         self.pose_encoder = PoseEncoder(arch.n_joints, arch.num_neurons, arch.encoder_latent_d, "retrieval")
         self.modalityInputAdapter = ModalityInputAdapter(arch.encoder_latent_d, arch.decoder_d)
         self.text_decoder = TextDecoder(vocab_size, arch.decoder_d, arch.decoder_layers, arch.decoder_heads,
-                                        arch.decoder_ff)
+                                        arch.decoder_ff, arch.text_dropout)
 
     def memory(self, poses):
         return self.modalityInputAdapter(self.pose_encoder(fit_joints(poses, self.arch.n_joints)))

@@ -163,7 +163,7 @@ class TextEncoder(nn.Module):
             self.embed = nn.Embedding(vocab_size, word_dim)
             self.embed_sequential = nn.Sequential(self.embed, nn.Dropout(dropout))
         self.projection = nn.Sequential(nn.ReLU(), nn.Linear(word_dim, embed_dim))
-        self.positional_encoding = PositionalEncoding(embed_dim, 0.1)
+        self.positional_encoding = PositionalEncoding(embed_dim, dropout)
         layer = nn.TransformerEncoderLayer(embed_dim, n_heads, ff, dropout, activation="gelu", batch_first=True)
         self.transformer_encoder = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
 
@@ -201,11 +201,11 @@ class TextDecoder(nn.Module):
         super().__init__()
         self.d_model = d_model
         self.embedding = nn.Embedding(vocab_size, d_model)
-        self.positional_encoding = PositionalEncoding(d_model, 0.1)
+        self.positional_encoding = PositionalEncoding(d_model, dropout)
         self.final_layer = nn.Linear(d_model, vocab_size)
         layer = nn.TransformerDecoderLayer(d_model, n_heads, ff, dropout, activation="gelu", batch_first=True)
         self.transformer_decoder = nn.TransformerDecoder(layer, n_layers)
-        self.encoder_positional_encoding = PositionalEncoding(d_model, 0.1)
+        self.encoder_positional_encoding = PositionalEncoding(d_model, dropout)
 
     def forward(self, memory: torch.Tensor, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Next-token logits [B, T, V] for the tokens [B, T] (which start with <start>)."""

@@ -35,20 +35,21 @@ def task_examples(data: TrainingData, task_id: str, codes_of, *, template_set: s
     rng = np.random.default_rng([seed, list(REQUEST_KIND).index(task_id)])
     order = np.sort(rng.permutation(len(rows))[:n]) if n < len(rows) else np.arange(n)
     rows = rows.select(order)
-    ids = rows["id"]
+    # columns as lists: indexing a `datasets` column row by row selects the column again for every row
+    ids = list(rows["id"])
     columns = INPUT_COLUMNS[task_id]
     inputs: dict[str, list] = {}
     for column, key in _pose_columns(task_id):
         inputs[key] = list(codes_of(data.poses(task_id, column)[order]))
     for column in columns:
         if column.startswith("image"):
-            inputs[column] = rows[column]
+            inputs[column] = list(rows[column])
     output_pose = REQUEST_KIND[task_id] == "generate_pose"
     target_codes = None
     if output_pose:
         target_column = "pose_b" if task_id == "pose_edit" else "pose"
         target_codes = codes_of(data.poses(task_id, target_column)[order])
-    texts = rows["texts"] if "texts" in rows.column_names else None
+    texts = list(rows["texts"]) if "texts" in rows.column_names else None
     out = []
     for i, row_id in enumerate(ids):
         text = None

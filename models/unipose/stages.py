@@ -15,6 +15,7 @@ checkpoint (OUTPUT/4-instruction).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -191,10 +192,29 @@ def _with_tower_features(model, examples) -> None:
             e.inputs[k] = cache[id(e.inputs[k])]
 
 
-def _stage_examples(model, data: TrainingData, recipe: StageRecipe, seed: int):
+class _PoseCodes:
+    """The frozen tokenizer's codes of pose arrays, each array encoded once per training run: pose-to-text and
+    text-to-pose share their poses, as pose-diff and pose-edit share their pairs, and stages 3-4 tokenize the poses
+    stage 2 did with the same tokenizer (frozen after stage 1, carried by every stage's checkpoint)."""
+
+    def __init__(self):
+        self._codes: dict[bytes, np.ndarray] = {}
+
+    def of(self, model):
+        """`codes_of(poses [N, 22, 3]) -> codes [N, 80]` through `model`'s tokenizer, remembered."""
+        def codes_of(poses: np.ndarray) -> np.ndarray:
+            poses = np.ascontiguousarray(poses, dtype=np.float32)
+            key = hashlib.sha256(poses.tobytes()).digest() + repr(poses.shape).encode()
+            if key not in self._codes:
+                self._codes[key] = model.pose_codes(poses)
+            return self._codes[key]
+        return codes_of
+
+
+def _stage_examples(model, data: TrainingData, recipe: StageRecipe, seed: int, codes: _PoseCodes):
     from models.unipose.data import stage_examples
 
-    examples = stage_examples(data, recipe.tasks, model.pose_codes, template_set=recipe.template_set, seed=seed,
+    examples = stage_examples(data, recipe.tasks, codes.of(model), template_set=recipe.template_set, seed=seed,
                               limit_per_task=recipe.limit_per_task)
     if model.visual is not None and any(t in recipe.tasks for t in ("image_to_text", "image_diff",
                                                                     "pose_estimation")):
@@ -242,6 +262,7 @@ def train_unipose(train: str | Path, preset: UniPosePreset, output: str | Path, 
         raise InputError("stage 1 (the pose tokenizer) has not been trained here", file=str(tok_dir),
                          hint="run the tokenizer stage first")
     previous = None
+    codes = _PoseCodes()
     for number, stage in enumerate(STAGES[1:], start=2):
         folder = stage_dir(output, stage)
         if done[stage]:
@@ -280,7 +301,7 @@ def train_unipose(train: str | Path, preset: UniPosePreset, output: str | Path, 
         log(f"[unipose] stage {number}/4: {stage} ({', '.join(recipe.tasks)})")
         _set_trainable(model, recipe.trains)
         use_gradient_checkpointing(model.lm, preset)
-        examples = _stage_examples(model, data, recipe, seed + number)
+        examples = _stage_examples(model, data, recipe, seed + number, codes)
         report = train_stage(model, examples, steps=recipe.n_steps(len(examples)), batch_size=recipe.batch_size,
                              lr=recipe.lr, seed=seed + number, mixed_precision=preset.mixed_precision, log=log,
                              name=stage)

@@ -127,6 +127,21 @@ def test_text_generators_learn_and_decode(task):
         assert all(i >= 3 for i in seq)
 
 
+@pytest.mark.parametrize("task", ["text_to_pose", "pose_to_text", "pose_edit", "pose_diff"])
+def test_text_dropout_follows_the_architecture(task):
+    """Every dropout of the text Transformers (embeddings, positions, attention, feed-forward) takes the
+    architecture's rate: upstream's 0.1, none in the tiny preset; VPoser's own dropout stays."""
+    tiny = get_preset("tiny")
+    assert tiny.arch.text_dropout == 0.0 and get_preset("paper").arch.text_dropout == 0.1
+    for rate in (0.0, 0.1):
+        model = build_model(task, replace(tiny, arch=replace(tiny.arch, text_dropout=rate)), 50)
+        text = model.text_decoder if task in ("pose_to_text", "pose_diff") else model.text_encoder
+        rates = {m.p for m in text.modules() if isinstance(m, torch.nn.Dropout)}
+        rates |= {m.dropout for m in text.modules() if isinstance(m, torch.nn.MultiheadAttention)}
+        assert rates == {rate}
+        assert {m.p for m in model.pose_encoder.modules() if isinstance(m, torch.nn.Dropout)} == {0.1}
+
+
 def test_repeated_ngrams_are_barred_at_decoding():
     torch.manual_seed(0)
     vocab = Vocabulary.build(WORDS)

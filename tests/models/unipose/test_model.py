@@ -189,6 +189,39 @@ def test_no_repeat_ngram_bars_repeated_ngrams(model):
         assert len(bigrams) == len(set(bigrams)) and len(row) == 10
 
 
+def test_loss_equals_the_cross_entropy_of_the_full_logits(model):
+    """The loss computes the output head at the target positions only; the same loss and gradients as the
+    cross-entropy of every position's logits, masked afterwards."""
+    seqs = [model.builder.training(e) for e in _pose_examples()[:2]]
+    seqs.append(model.builder.training(Example("Describe the pose <pose>.", {"pose": np.arange(80) % 32},
+                                               answer_text=TEXTS[1])))
+    batch = collate(seqs, model.tokenizer.pad_token_id)
+    head = model.lm.get_output_embeddings().weight
+    loss, n = model.loss(batch)
+    logits = model._forward(model.embed(batch["ids"], batch["images"]), batch["kinds"]).logits
+    keep = batch["targets"] != IGNORE
+    full = torch.nn.functional.cross_entropy(logits[keep], batch["targets"][keep])
+    assert n == int(keep.sum()) and n < keep.numel()  # prompts and padding are not targets
+    assert torch.allclose(loss, full, rtol=1e-5)
+    grads = [torch.autograd.grad(x, head)[0] for x in (loss, full)]
+    assert grads[0].abs().max() > 0 and torch.allclose(*grads, rtol=1e-4, atol=1e-7)
+
+
+def test_pose_codes_are_encoded_once_per_training_run(model, monkeypatch):
+    from models.unipose.stages import _PoseCodes
+
+    poses = np.stack([_pose(i) for i in range(5)])
+    expected = model.pose_codes(poses)
+    calls = []
+    monkeypatch.setattr(model, "pose_codes", lambda p: calls.append(len(p)) or expected[:len(p)])
+    codes = _PoseCodes()
+    np.testing.assert_array_equal(codes.of(model)(poses), expected)
+    np.testing.assert_array_equal(codes.of(model)(poses.copy()), expected)  # equal poses: remembered
+    assert calls == [5]
+    codes.of(model)(poses[:3])  # other poses: encoded
+    assert calls == [5, 3]
+
+
 def test_training_lowers_the_loss_and_trains_only_what_it_should(model):
     import copy
 
