@@ -89,14 +89,13 @@ class UniPose(nn.Module):
                                            features.reshape(-1, embeds.shape[-1]).to(embeds.dtype))
         return embeds
 
-    def _forward(self, embeds, kinds, past=None, past_kinds=None, logits_to_keep: int | torch.Tensor = 0):
+    def _forward(self, embeds, kinds, past=None, past_kinds=None, **lm_kwargs):
         mask = additive_mask(kinds.to(self.device), self.dtype, mixed=self.mixed,
                              past=None if past_kinds is None else past_kinds.to(self.device))
         start = 0 if past_kinds is None else (past_kinds != PAD).sum(1).to(self.device)
         return self.lm(inputs_embeds=embeds, attention_mask=mask, position_ids=position_ids(kinds.to(self.device),
                                                                                              start),
-                       past_key_values=past, use_cache=past is not None or past_kinds is not None,
-                       logits_to_keep=logits_to_keep)
+                       past_key_values=past, use_cache=past is not None or past_kinds is not None, **lm_kwargs)
 
     # ---- training ----
     def loss(self, batch: dict, image_features: torch.Tensor | None = None) -> tuple[torch.Tensor, int]:

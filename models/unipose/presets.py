@@ -78,8 +78,8 @@ PRESETS: dict[str, UniPosePreset] = {
         pose_vit_steps=400, lm_pretrain_steps=150, lora_r=32, lora_alpha=64, lora_dropout=0.0,
         tiny_lm={"hidden": 128, "layers": 4, "heads": 4},
         # 800 / 150 / 300 steps at a LoRA learning rate of 3e-3: at 1e-3 a from-scratch model this small had not
-        # yet learnt to read the pose tokens after 600 steps (captions scored at chance); about 7.5 minutes on a
-        # quiet 2-core machine (tokenizer 70 s, LM stages 190 / 17 / 66 s)
+        # yet learnt to read the pose tokens after 600 steps (captions scored at chance); about 9 minutes on 2
+        # cores of an Intel Xeon (tokenizer 136 s, LM pre-training 41 s, LM stages 220 / 18 / 66 s)
         alignment=StageRecipe(POSE_TEXT_TASKS, "pretrain", "lora", batch_size=16, lr=3e-3, steps=800),
         projector=StageRecipe(VISUAL_TASKS, "pretrain", "projector", batch_size=16, lr=3e-3, steps=150),
         instruction=StageRecipe(ALL_TASKS, "finetune", "lora+projector", batch_size=16, lr=1.5e-3, steps=300),
