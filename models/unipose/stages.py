@@ -15,7 +15,6 @@ checkpoint (OUTPUT/4-instruction).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -198,13 +197,13 @@ class _PoseCodes:
     stage 2 did with the same tokenizer (frozen after stage 1, carried by every stage's checkpoint)."""
 
     def __init__(self):
-        self._codes: dict[bytes, np.ndarray] = {}
+        self._codes: dict[tuple, np.ndarray] = {}
 
     def of(self, model):
         """`codes_of(poses [N, 22, 3]) -> codes [N, 80]` through `model`'s tokenizer, remembered."""
         def codes_of(poses: np.ndarray) -> np.ndarray:
             poses = np.ascontiguousarray(poses, dtype=np.float32)
-            key = hashlib.sha256(poses.tobytes()).digest() + repr(poses.shape).encode()
+            key = (poses.shape, poses.tobytes())  # a few MB for a run's arrays; equal content, not a digest
             if key not in self._codes:
                 self._codes[key] = model.pose_codes(poses)
             return self._codes[key]
