@@ -24,7 +24,7 @@ def add_arguments(parser):
     parser.add_argument("--train", type=Path, default=None,
                         help="dataset folder in the Hub layout (default: the newest embedded world)")
     parser.add_argument("--preset", choices=tuple(TOKENIZER_RECIPES), default="tiny",
-                        help="tiny: width 64, 512 x 32 codebook, 1600 steps of 64 (CPU); paper: upstream's sizes "
+                        help="tiny: width 64, 128 x 32 codebook, 1600 steps of 64 (CPU); paper: upstream's sizes "
                              "and recipe (default: tiny)")
     parser.add_argument("--steps", type=int, default=None, help="optimiser steps (default: the preset's)")
     parser.add_argument("--batch-size", type=int, default=None, help="poses per step (default: the preset's)")

@@ -135,9 +135,12 @@ class UniPose(nn.Module):
 
     def _text_argmax(self, logits: torch.Tensor) -> torch.Tensor:
         """Greedy choice among text tokens: the added pose, query and image tokens are never text (they were added
-        in one contiguous block, from the first code to the last query)."""
+        in one contiguous block, from the first code to the last query), nor are the tokenizer's special tokens but
+        end-of-sequence (role markers, padding: decoded without them, an answer of those would be empty)."""
         logits = logits.clone()
         logits[..., self.vocab.first_code:self.vocab.first_query + self.vocab.n_queries] = float("-inf")
+        special = sorted(set(self.tokenizer.all_special_ids) - {self.tokenizer.eos_token_id})
+        logits[..., [i for i in special if i < logits.shape[-1]]] = float("-inf")
         return logits.argmax(-1)
 
     def describe(self, examples: Sequence[Example], max_new_tokens: int = 128, *, no_repeat_ngram: int = 0,

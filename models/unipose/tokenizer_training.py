@@ -89,10 +89,10 @@ class TokenizerRecipe:
 
 TOKENIZER_RECIPES: dict[str, TokenizerRecipe] = {
     # About 80 s on 2 idle CPU cores (~45 ms a step; 125 s on one core) for the default world's 4192 train poses,
-    # reaching ~34 / 21 mm val MPJPE / PA-MPJPE. A step of 64 poses costs about a quarter of one of 256 (the small
-    # convolutions are overhead-bound), so in a fixed time the smaller batch makes four times as many steps, which
-    # this short run needs more than gradient precision; the larger lr makes up for the short run. Warm-up quirk
-    # and milestones as upstream.
+    # reaching ~38 / 24 mm val MPJPE / PA-MPJPE (128 codes). A step of 64 poses costs about a quarter of one of 256
+    # (the small convolutions are overhead-bound), so in a fixed time the smaller batch makes four times as many
+    # steps, which this short run needs more than gradient precision; the larger lr makes up for the short run.
+    # Warm-up quirk and milestones as upstream.
     "tiny": TokenizerRecipe(TrainingOptions(lr=2e-3), batch_size=64, steps=1600),
     # Upstream's: batch 256 for 240 epochs (of upstream's AMASS + MOYO sampling; here of the given train poses).
     "paper": TokenizerRecipe(TrainingOptions(), batch_size=256, epochs=240),

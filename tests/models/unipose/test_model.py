@@ -176,6 +176,20 @@ def test_min_new_tokens_bars_the_end_before_the_minimum(model):
     assert all(row[-1] == eos and len(row) == 6 and eos not in row[:-1] for row in held)  # 5 tokens, then the end
 
 
+def test_text_decoding_never_emits_special_tokens_but_the_end(model):
+    """A role marker or padding, favoured above all else, is never chosen: decoded without special tokens, an
+    answer of them would be empty (an undertrained model falls into that)."""
+    eos = model.tokenizer.eos_token_id
+    special = sorted(set(model.tokenizer.all_special_ids) - {eos})
+    assert len(special) >= 2  # this tokenizer's role markers and padding, at least
+    for token in special:
+        with _Favoured(model, token):
+            rows = model.text_token_ids(_examples_for_decoding(), 6)
+            texts = model.describe(_examples_for_decoding(), 6)
+        assert all(token not in row for row in rows)
+        assert all(texts), texts
+
+
 def test_no_repeat_ngram_bars_repeated_ngrams(model):
     word = model.tokenizer("arm", add_special_tokens=False)["input_ids"][0]
     examples = _examples_for_decoding()
