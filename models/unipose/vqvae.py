@@ -109,14 +109,15 @@ class VQVAEConfig:
 VQVAE_PRESETS: dict[str, VQVAEConfig] = {
     # Trains on the embedded world's ~4k train poses within about a minute and a half on 2 CPU cores
     # (models/unipose/tokenizer_training.py, TOKENIZER_RECIPES["tiny"]); a width of 64 costs little more per pose than
-    # 32 on CPU (the convolutions are overhead-bound). 128 codes, not upstream's 2048: the language model learns to
-    # predict each of the 80 codes from the world's few thousand examples, and a smaller book makes that easier at
-    # little cost to the reconstruction. The tiny UniPose trained by the main job (seed 0, Intel Xeon), 512 -> 128
-    # codes: tokenizer val MPJPE / PA-MPJPE 34.1 / 20.8 -> 38.0 / 24.3 mm; Text-to-Pose R^T2P@5 7.7 -> 12.0 %, MPJPE
-    # 269.8 -> 263.9 mm (the mean pose: 268.7), FID 0.724 -> 0.534; pose estimation MPJPE / PA-MPJPE 419.9 / 177.5 ->
-    # 399.7 / 166.2 mm (the mean pose: 407.9 / 143.8); pose editing PA-MPJPE 121.2 -> 114.5 mm; the text columns
-    # within their noise (Pose-to-Text R-P@1 8.7 -> 9.0 %, Pose-Diff BLEU-4 29.9 -> 26.6). 64 codes (40.3 / 26.4 mm)
-    # scored worse on pose-to-text (R-P@1 5.3 %), pose estimation MPJPE (414.2) and pose editing (227.4 mm).
+    # 32 on CPU (the convolutions are overhead-bound). 128 codes, not upstream's 2048: the language model has to learn
+    # each of the 80 codes from the world's few thousand examples. The tiny UniPose (all four stages, Intel Xeon),
+    # 512 -> 128 codes, seed 0 / seed 1: tokenizer val MPJPE / PA-MPJPE 34.1 / 20.8 -> 38.0 / 24.3 mm; pose
+    # estimation PA-MPJPE 177.5 -> 166.2 / 178.4 -> 165.0 mm (the mean pose: 143.8), MPJPE 419.9 -> 399.7 / 446.2 ->
+    # 457.0 (the mean pose: 407.9; the global orientation is a coin toss either way); Text-to-Pose R^T2P@5 7.7 ->
+    # 12.0 / 12.0 -> 11.7 %, MPJPE 269.8 -> 263.9 / 246.2 -> 251.0 mm; pose editing PA-MPJPE 121.2 -> 114.5 / 114.9
+    # -> 113.7 mm; the text columns within their seed-to-seed noise (Pose-to-Text R-P@1 8.7 -> 9.0 / 9.3 -> 5.7 %);
+    # all four stages take 390 s instead of 450 in the main job. 64 codes (seed 0; 40.3 / 26.4 mm) scored worse on
+    # pose-to-text (R-P@1 5.3 %) and pose editing (227.4 mm).
     "tiny": VQVAEConfig(width=64, code_dim=32, codebook_size=128),
     # The released UniPose tokenizer (upstream configs/pose_vqvae.py @14de673).
     "paper": VQVAEConfig(),
