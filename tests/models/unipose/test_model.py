@@ -147,12 +147,12 @@ class _Favoured:
     greedy decoding picks it whenever it is allowed: the decoding rules are then seen with no floating-point margin
     at stake."""
 
-    def __init__(self, model, token):
-        self.head, self.token = model.lm.get_output_embeddings(), token
+    def __init__(self, model, token, boost: float = 1e4):
+        self.head, self.token, self.boost = model.lm.get_output_embeddings(), token, boost
 
     def _raise(self, module, inputs, logits):
         boost = torch.zeros(logits.shape[-1], dtype=logits.dtype)
-        boost[self.token] = 1e4
+        boost[self.token] = self.boost
         return logits + boost
 
     def __enter__(self):
@@ -178,16 +178,20 @@ def test_min_new_tokens_bars_the_end_before_the_minimum(model):
 
 def test_text_decoding_never_emits_special_tokens_but_the_end(model):
     """A role marker or padding, favoured above all else, is never chosen: decoded without special tokens, an
-    answer of them would be empty (an undertrained model falls into that)."""
+    answer of them would be empty (an undertrained model falls into that). A word favoured less than the special
+    token, yet far above the rest, is what greedy decoding then picks: no floating-point margin at stake."""
     eos = model.tokenizer.eos_token_id
+    word = model.tokenizer("arm", add_special_tokens=False)["input_ids"][0]
     special = sorted(set(model.tokenizer.all_special_ids) - {eos})
     assert len(special) >= 2  # this tokenizer's role markers and padding, at least
     for token in special:
-        with _Favoured(model, token):
+        with _Favoured(model, word, boost=5e3), _Favoured(model, token):
             rows = model.text_token_ids(_examples_for_decoding(), 6)
             texts = model.describe(_examples_for_decoding(), 6)
         assert all(token not in row for row in rows)
-        assert all(texts), texts
+        assert rows == [[word] * 6] * 2
+        expected = model.tokenizer.decode([word] * 6).strip()
+        assert expected and texts == [expected] * 2, texts
 
 
 def test_no_repeat_ngram_bars_repeated_ngrams(model):
