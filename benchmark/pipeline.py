@@ -30,9 +30,9 @@ from benchmark.tasks.catalog import (EMBEDDED_REPO, embedded_task_names, evaluat
 from benchmark.worlds import WORLDS
 
 # The adapters the main job runs (predictions_file needs a file: the ground truth is submitted as one). UniPose's
-# tiny preset is trained on the world's train splits the first time (about 7 minutes on 2 cores), then cached; so
+# tiny preset is trained on the world's train splits the first time (7-9.5 minutes on 2 cores), then cached; so
 # are the PoseScript / PoseFix baselines' tiny presets (about 2.5 minutes for the four models) and MetaPose's tiny
-# preset (3-4.5 minutes). The two text generators trained here with no minimum length end their pair instructions
+# preset (3-5 minutes). The two text generators trained here with no minimum length end their pair instructions
 # too early (UniPose's greedy answer to most pairs is one short modal sentence) and BLEU's brevity penalty then
 # dominates: both are held to 30 tokens, the world's median instruction length; UniPose also bars repeated 4-grams,
 # as the PoseScript / PoseFix adapters do by default (greedy loops otherwise run to the length limit).
